@@ -1,0 +1,2 @@
+//! Tamper-evident audit log; mints Audited
+#![forbid(unsafe_code)]

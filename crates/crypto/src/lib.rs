@@ -1,0 +1,2 @@
+//! Cryptographic primitives: AEAD, KDF, Shamir splitting, age backups
+#![forbid(unsafe_code)]

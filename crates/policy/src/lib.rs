@@ -1,0 +1,2 @@
+//! Authorization and transaction rules; mints PolicyApproved
+#![forbid(unsafe_code)]

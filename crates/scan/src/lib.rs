@@ -1,0 +1,2 @@
+//! Static scanner: leaked secrets and misconfigurations
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Shared identifiers and secret-holding types; no I/O
+#![forbid(unsafe_code)]
