@@ -176,14 +176,16 @@ pub fn decrypt_keystore_v3(json: &[u8], password: &[u8]) -> Result<DecryptedKeys
                 )));
             }
             // Bounded above, so these conversions cannot fail.
-            let log_n =
-                u8::try_from(n.trailing_zeros()).map_err(|_| bad("scrypt `n` out of range"))?;
-            let r = u32::try_from(r).map_err(|_| bad("scrypt `r` out of range"))?;
-            let p = u32::try_from(p).map_err(|_| bad("scrypt `p` out of range"))?;
-            let params = scrypt::Params::new(log_n, r, p, 32)
-                .map_err(|e| bad(format!("invalid scrypt parameters: {e}")))?;
-            scrypt::scrypt(password, &salt, &params, dk.as_mut())
-                .map_err(|e| bad(format!("scrypt failed: {e}")))?;
+            let to_usize =
+                |x: u64| usize::try_from(x).map_err(|_| bad("scrypt parameter out of range"));
+            crate::scrypt::scrypt(
+                password,
+                &salt,
+                to_usize(n)?,
+                to_usize(r)?,
+                to_usize(p)?,
+                dk.as_mut(),
+            );
         }
         "pbkdf2" => {
             let prf = str_field(kdfparams, &kp, "prf")?;

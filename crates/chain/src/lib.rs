@@ -13,6 +13,7 @@ mod error;
 mod json;
 mod keystore;
 mod message;
+mod scrypt;
 mod signature;
 mod tx;
 
