@@ -1,0 +1,212 @@
+//! Administrative operations (keys, credentials, backups, seal). Each is authorized (admin
+//! credential) and durably audited before it takes effect.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use palisade_audit::AuditRecord;
+use palisade_barrier::{InitRequest, SealStatus};
+use palisade_crypto::SecretString;
+use palisade_vault::{BackupFile, KeyInfo, KeyType, RestoreReport};
+
+use crate::credentials::{CreateCredential, CredentialInfo, NewCredential};
+use crate::{Node, NodeError, RequestCtx};
+
+impl Node {
+    fn require_admin(ctx: &RequestCtx, action: &str) -> Result<(), NodeError> {
+        if ctx.principal.admin {
+            Ok(())
+        } else {
+            Err(NodeError::Denied(format!("credential `{}` is not an admin credential and may not `{action}`", ctx.principal.credential_id)))
+        }
+    }
+
+    /// Authorizes and durably audits an admin action before it runs (fail closed).
+    async fn admit(self: &Arc<Self>, ctx: &RequestCtx, action: &str, resource: Option<&str>) -> Result<(), NodeError> {
+        let mut record = AuditRecord {
+            kind: "admin".into(),
+            principal: Some(ctx.principal.credential_id.clone()),
+            action: action.into(),
+            resource: resource.map(str::to_string),
+            source: ctx.source.clone(),
+            ..Default::default()
+        };
+        if let Err(e) = Self::require_admin(ctx, action) {
+            record.decision = "deny".into();
+            record.reasons = vec![e.to_string()];
+            self.audit_in_background(record);
+            return Err(e);
+        }
+        record.decision = "allow".into();
+        record.reasons = vec!["admin credential".into()];
+        self.audit().append(record).await?;
+        Ok(())
+    }
+
+    fn done(self: &Arc<Self>, ctx: &RequestCtx, action: &str, resource: Option<&str>, outcome: &str) {
+        self.audit_in_background(AuditRecord {
+            kind: "result".into(),
+            principal: Some(ctx.principal.credential_id.clone()),
+            action: action.into(),
+            resource: resource.map(str::to_string),
+            decision: "allow".into(),
+            outcome: Some(outcome.into()),
+            ..Default::default()
+        });
+    }
+
+    pub async fn create_key(self: &Arc<Self>, ctx: &RequestCtx, key_type: KeyType, labels: BTreeMap<String, String>) -> Result<KeyInfo, NodeError> {
+        self.admit(ctx, "key.create", None).await?;
+        let key = self.vault().create(key_type, labels)?;
+        self.done(ctx, "key.create", Some(&key.id), "created");
+        Ok(key)
+    }
+
+    pub async fn import_key_hex(self: &Arc<Self>, ctx: &RequestCtx, key_type: KeyType, hex_key: &str, labels: BTreeMap<String, String>) -> Result<KeyInfo, NodeError> {
+        self.admit(ctx, "key.import", None).await?;
+        let key = self.vault().import_hex(key_type, hex_key, labels)?;
+        self.done(ctx, "key.import", Some(&key.id), "imported");
+        Ok(key)
+    }
+
+    pub async fn import_keystore(self: &Arc<Self>, ctx: &RequestCtx, json: &[u8], password: &SecretString, labels: BTreeMap<String, String>) -> Result<KeyInfo, NodeError> {
+        self.admit(ctx, "key.import", None).await?;
+        let vault_json = json.to_vec();
+        let password = password.clone();
+        let node = self.clone();
+        // scrypt with geth's parameters takes ~1 s of CPU: keep it off the async workers.
+        let key = tokio::task::spawn_blocking(move || node.vault().import_keystore(&vault_json, password.expose_secret().as_bytes(), labels))
+            .await
+            .map_err(|e| NodeError::Internal(e.to_string()))??;
+        self.done(ctx, "key.import", Some(&key.id), "imported from keystore");
+        Ok(key)
+    }
+
+    pub fn list_keys(&self, ctx: &RequestCtx) -> Result<Vec<KeyInfo>, NodeError> {
+        Self::require_admin(ctx, "key.list")?;
+        Ok(self.vault().list()?)
+    }
+
+    pub fn show_key(&self, ctx: &RequestCtx, id: &str) -> Result<KeyInfo, NodeError> {
+        Self::require_admin(ctx, "key.show")?;
+        Ok(self.vault().get(id)?)
+    }
+
+    pub async fn set_key_state(self: &Arc<Self>, ctx: &RequestCtx, id: &str, action: &str) -> Result<KeyInfo, NodeError> {
+        let op = format!("key.{action}");
+        self.admit(ctx, &op, Some(id)).await?;
+        let key = match action {
+            "freeze" => self.vault().freeze(id)?,
+            "unfreeze" => self.vault().unfreeze(id)?,
+            "destroy" => self.vault().destroy(id)?,
+            other => return Err(NodeError::InvalidParams(format!("unknown key action `{other}`"))),
+        };
+        self.done(ctx, &op, Some(&key.id), action);
+        Ok(key)
+    }
+
+    pub async fn create_credential(self: &Arc<Self>, ctx: &RequestCtx, req: CreateCredential) -> Result<NewCredential, NodeError> {
+        self.admit(ctx, "credential.create", None).await?;
+        let created = self.credentials().create(req)?;
+        self.done(ctx, "credential.create", Some(&created.info.id), "created");
+        Ok(created)
+    }
+
+    pub fn list_credentials(&self, ctx: &RequestCtx) -> Result<Vec<CredentialInfo>, NodeError> {
+        Self::require_admin(ctx, "credential.list")?;
+        self.credentials().list()
+    }
+
+    pub async fn revoke_credential(self: &Arc<Self>, ctx: &RequestCtx, id: &str) -> Result<CredentialInfo, NodeError> {
+        self.admit(ctx, "credential.revoke", Some(id)).await?;
+        let info = self.credentials().revoke(id)?;
+        self.done(ctx, "credential.revoke", Some(id), "revoked");
+        Ok(info)
+    }
+
+    pub async fn backup(self: &Arc<Self>, ctx: &RequestCtx, recipients: &[String], ids: &[String]) -> Result<BackupFile, NodeError> {
+        self.admit(ctx, "key.backup", Some(&ids.join(","))).await?;
+        let file = self.vault().backup(recipients, ids)?;
+        self.done(ctx, "key.backup", None, &format!("{} keys to {} recipients", file.keys, recipients.len()));
+        Ok(file)
+    }
+
+    pub async fn restore(self: &Arc<Self>, ctx: &RequestCtx, identity: &SecretString, file: &[u8]) -> Result<RestoreReport, NodeError> {
+        self.admit(ctx, "key.restore", None).await?;
+        let report = self.vault().restore(identity.expose_secret(), file)?;
+        self.done(ctx, "key.restore", None, &format!("{} restored, {} skipped", report.restored.len(), report.skipped.len()));
+        Ok(report)
+    }
+
+    pub async fn seal_now(self: &Arc<Self>, ctx: &RequestCtx) -> Result<SealStatus, NodeError> {
+        self.admit(ctx, "sys.seal", None).await?;
+        self.seal();
+        Ok(self.barrier().status()?)
+    }
+
+    pub async fn rotate(self: &Arc<Self>, ctx: &RequestCtx) -> Result<u32, NodeError> {
+        self.admit(ctx, "sys.rotate", None).await?;
+        let term = self.barrier().rotate()?;
+        self.done(ctx, "sys.rotate", None, &format!("term {term}"));
+        Ok(term)
+    }
+
+    pub async fn rewrap(self: &Arc<Self>, ctx: &RequestCtx) -> Result<usize, NodeError> {
+        self.admit(ctx, "sys.rewrap", None).await?;
+        let node = self.clone();
+        let n = tokio::task::spawn_blocking(move || node.barrier().rewrap()).await.map_err(|e| NodeError::Internal(e.to_string()))??;
+        self.done(ctx, "sys.rewrap", None, &format!("{n} records"));
+        Ok(n)
+    }
+
+    /// Unseal with one share or the passphrase (no credential: the shares are the credential).
+    pub async fn unseal(self: &Arc<Self>, share: Option<&str>, passphrase: Option<&SecretString>) -> Result<SealStatus, NodeError> {
+        let result = match (share, passphrase) {
+            (Some(s), None) => self.barrier().submit_share(s),
+            (None, Some(p)) => {
+                let node = self.clone();
+                let p = p.clone();
+                tokio::task::spawn_blocking(move || node.barrier().unseal_with_passphrase(&p)).await.map_err(|e| NodeError::Internal(e.to_string()))?
+            }
+            _ => return Err(NodeError::InvalidParams("give exactly one of `share` or `passphrase`".into())),
+        };
+        let status = result.inspect_err(|e| tracing::warn!(error = %e, "unseal attempt failed"))?;
+        if !status.sealed {
+            self.audit_in_background(AuditRecord { kind: "system".into(), action: "sys.unseal".into(), decision: "allow".into(), outcome: Some("unsealed".into()), ..Default::default() });
+        }
+        Ok(status)
+    }
+
+    /// `palisade init` (offline) and `serve --dev`: creates the seal, unseals in-process with
+    /// what it just made, creates the root admin credential, and returns shares and token.
+    pub async fn bootstrap(self: &Arc<Self>, request: InitRequest) -> Result<(Vec<SecretString>, NewCredential), NodeError> {
+        let passphrase = match &request {
+            InitRequest::Passphrase(p) => Some(p.clone()),
+            InitRequest::Shamir { .. } => None,
+        };
+        let threshold = match &request {
+            InitRequest::Shamir { threshold, .. } => *threshold as usize,
+            InitRequest::Passphrase(_) => 0,
+        };
+        let result = self.barrier().init(request)?;
+        match passphrase {
+            Some(p) => {
+                self.barrier().unseal_with_passphrase(&p)?;
+            }
+            None => {
+                for s in result.shares.iter().take(threshold) {
+                    self.barrier().submit_share(s.expose_secret())?;
+                }
+            }
+        }
+        let root = self.credentials().create(CreateCredential {
+            name: "root".into(),
+            keys: palisade_policy::KeyScope::All,
+            methods: [palisade_policy::MethodGroup::Read, palisade_policy::MethodGroup::Sign, palisade_policy::MethodGroup::Send].into(),
+            admin: true,
+            expires_at: None,
+        })?;
+        self.audit().append(AuditRecord { kind: "system".into(), action: "sys.init".into(), decision: "allow".into(), resource: Some(root.info.id.clone()), outcome: Some("initialised; root credential created".into()), ..Default::default() }).await?;
+        Ok((result.shares, root))
+    }
+}
