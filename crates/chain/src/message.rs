@@ -344,6 +344,24 @@ mod tests {
     }
 
     #[test]
+    fn recursive_and_huge_array_types_terminate() {
+        let v = json!({
+            "types": {"Node": [{"name": "next", "type": "Node"}, {"name": "v", "type": "uint8"}]},
+            "primaryType": "Node",
+            "domain": {},
+            "message": {"next": {"v": 1}, "v": 2}
+        });
+        assert!(matches!(typed_data_hash(&v), Err(ChainError::TypedData(_))));
+        let v = json!({
+            "types": {"Big": [{"name": "xs", "type": "uint256[18446744073709551615]"}]},
+            "primaryType": "Big",
+            "domain": {},
+            "message": {"xs": [1, 2]}
+        });
+        assert!(matches!(typed_data_hash(&v), Err(ChainError::TypedData(_))));
+    }
+
+    #[test]
     fn validator_hash_layout() {
         let validator: Address = "0x00000000000000000000000000000000000000aa"
             .parse()
