@@ -1,0 +1,309 @@
+//! 64-hex-digit values: EVM private keys, public dev keys, Engine API JWT secrets.
+//!
+//! A bare 64-hex regex matches every transaction hash and keccak constant, so a candidate is
+//! reported only with key-like context (the name it is assigned to, the line, the file name) or
+//! when the address it derives appears in the same file; then it must be a valid scalar.
+
+use std::ops::Range;
+
+use super::{name_before, name_tokens};
+use crate::finding::Severity;
+use crate::keys;
+use crate::source::{Hit, Source};
+
+/// Words that name a private key or its holder.
+const STRONG: &[&str] = &[
+    "private",
+    "priv",
+    "privkey",
+    "privatekey",
+    "secret",
+    "secretkey",
+    "sk",
+    "pk",
+    "pkey",
+    "wallet",
+    "signer",
+    "mnemonic",
+    "seed",
+    "accounts",
+    "account",
+    "deployer",
+    "relayer",
+    "operator",
+    "owner",
+    "admin",
+    "sender",
+    "funder",
+    "faucet",
+    "treasury",
+    "keeper",
+    "bot",
+    "sequencer",
+    "batcher",
+    "proposer",
+    "challenger",
+    "eth",
+    "evm",
+];
+
+/// Words that name something that is not a private key even though it is 32 bytes.
+const NEGATIVE: &[&str] = &[
+    "hash",
+    "hashes",
+    "root",
+    "salt",
+    "role",
+    "slot",
+    "topic",
+    "topics",
+    "digest",
+    "checksum",
+    "sha",
+    "sha256",
+    "keccak",
+    "keccak256",
+    "block",
+    "blockhash",
+    "commit",
+    "tx",
+    "txhash",
+    "txid",
+    "transaction",
+    "nonce",
+    "sig",
+    "signature",
+    "selector",
+    "codehash",
+    "merkle",
+    "leaf",
+    "proof",
+    "pubkey",
+    "public",
+    "address",
+    "id",
+    "uuid",
+    "event",
+    "storage",
+    "state",
+    "receipt",
+    "parent",
+    "mix",
+    "data",
+    "input",
+    "calldata",
+    "bytes32",
+    "integrity",
+    "sri",
+    "etag",
+    "api",
+    "access",
+    "encryption",
+    "aes",
+    "hmac",
+    "session",
+    "license",
+    "cache",
+    "domain",
+    "separator",
+    "typehash",
+    "codehash",
+    "commitment",
+    "hashed",
+    "sum",
+    "md5",
+    "sha1",
+    "sha512",
+    "random",
+    "randao",
+    "prevrandao",
+    "withdrawal",
+    "credentials",
+    "deposit",
+];
+
+fn has_any(tokens: &[String], set: &[&str]) -> bool {
+    tokens.iter().any(|t| set.contains(&t.as_str()))
+}
+
+/// Strength of the context around a candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    Strong,
+    Weak,
+    Jwt,
+    Negative,
+    None,
+}
+
+fn classify(src: &Source<'_>, start: usize) -> Context {
+    let line = src.line_range(start);
+    let prefix = src.slice(line.start..start);
+    let mut name = name_before(prefix);
+    let mut prefix_tokens = name_tokens(&prefix[prefix.len().saturating_sub(80)..]);
+    if name.is_empty() && !prefix.bytes().any(|b| b.is_ascii_alphabetic()) {
+        // value alone on its line (`accounts: [` above it, or a key file)
+        if let Some(prev) = src.prev_line_range(start) {
+            let p = src.slice(prev);
+            name = name_before(p.trim_end());
+            prefix_tokens = name_tokens(&p[p.len().saturating_sub(80)..]);
+        }
+        let rest = src
+            .slice(start..line.end)
+            .trim_end_matches(['"', '\'', ',', ';', ' ']);
+        let file = name_tokens(&src.file_name);
+        if name.is_empty() && rest.len() <= 64 {
+            if file.iter().any(|t| t == "jwt" || t == "jwtsecret") {
+                return Context::Jwt;
+            }
+            if has_any(
+                &file,
+                &[
+                    "key", "keys", "priv", "private", "secret", "wallet", "pk", "account",
+                    "keystore", "deployer", "signer",
+                ],
+            ) {
+                return Context::Strong;
+            }
+        }
+    }
+    let tokens = name_tokens(name);
+    if tokens
+        .iter()
+        .any(|t| t == "jwt" || t == "jwtsecret" || t == "authrpc")
+    {
+        return Context::Jwt;
+    }
+    let strong_name = has_any(
+        &tokens,
+        &[
+            "private",
+            "priv",
+            "privkey",
+            "privatekey",
+            "secretkey",
+            "sk",
+            "pk",
+            "pkey",
+            "mnemonic",
+        ],
+    );
+    if has_any(&tokens, NEGATIVE) && !strong_name {
+        return Context::Negative;
+    }
+    if has_any(&tokens, STRONG) || strong_name {
+        return Context::Strong;
+    }
+    if tokens.iter().any(|t| t == "key") {
+        return Context::Weak;
+    }
+    if (tokens.is_empty() || !has_any(&prefix_tokens, NEGATIVE))
+        && has_any(
+            &prefix_tokens,
+            &["private", "priv", "privkey", "privatekey", "secret"],
+        )
+    {
+        return Context::Strong;
+    }
+    Context::None
+}
+
+/// Candidate 64-hex runs (exactly 64 digits, optionally `0x`-prefixed, not part of a longer
+/// word). Returns the span including the prefix.
+fn candidate(bytes: &[u8], run: &Range<usize>) -> Option<Range<usize>> {
+    if run.len() != 64 {
+        return None;
+    }
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    if run.end < bytes.len() && word(bytes[run.end]) {
+        return None;
+    }
+    let s = run.start;
+    if s >= 2 && matches!(bytes[s - 1], b'x' | b'X') && bytes[s - 2] == b'0' {
+        if s >= 3 && word(bytes[s - 3]) {
+            return None;
+        }
+        return Some(s - 2..run.end);
+    }
+    if s >= 1 && word(bytes[s - 1]) {
+        return None;
+    }
+    Some(run.clone())
+}
+
+/// Upper bound on address derivations per file for candidates without context.
+const MAX_DERIVATIONS: usize = 32;
+
+pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
+    let bytes = src.bytes();
+    let mut derivations = 0;
+    for run in hex_runs {
+        let Some(span) = candidate(bytes, run) else {
+            continue;
+        };
+        let digits = src.slice(run.clone()).to_ascii_lowercase();
+        let Ok(raw) = hex::decode(&digits) else {
+            continue;
+        };
+        let Some(sk) = keys::secp_secret(&raw) else {
+            continue;
+        };
+        let mut arr = [0u8; 32];
+        arr.copy_from_slice(&raw);
+        let ctx = classify(src, span.start);
+        if ctx == Context::Jwt {
+            out.push(Hit::secret(
+                "engine-jwt-secret",
+                Severity::High,
+                span,
+                raw,
+                "Engine API JWT secret (32 bytes hex)".into(),
+            ));
+            continue;
+        }
+        if keys::dev_keys().contains(&arr) {
+            let addr = hex::encode(keys::eth_address(&sk));
+            out.push(Hit::secret(
+                "evm-dev-key",
+                Severity::Info,
+                span,
+                raw,
+                format!("publicly known development key (address 0x{addr})"),
+            ));
+            continue;
+        }
+        let address_nearby = |derivations: &mut usize| {
+            *derivations += 1;
+            let addr = hex::encode(keys::eth_address(&sk));
+            memchr::memmem::find(src.lower().as_bytes(), addr.as_bytes()).is_some()
+        };
+        let (severity, why) = match ctx {
+            Context::Strong => (Severity::Critical, "in private-key context"),
+            Context::Weak => {
+                if derivations < MAX_DERIVATIONS && address_nearby(&mut derivations) {
+                    (Severity::Critical, "its address appears in the same file")
+                } else {
+                    (Severity::High, "assigned to a key-named setting")
+                }
+            }
+            Context::None | Context::Negative => {
+                if ctx == Context::None
+                    && derivations < MAX_DERIVATIONS
+                    && address_nearby(&mut derivations)
+                {
+                    (Severity::Critical, "its address appears in the same file")
+                } else {
+                    continue;
+                }
+            }
+            Context::Jwt => continue,
+        };
+        out.push(Hit::secret(
+            "evm-private-key",
+            severity,
+            span,
+            raw,
+            format!("EVM private key (valid secp256k1 scalar) {why}"),
+        ));
+    }
+}

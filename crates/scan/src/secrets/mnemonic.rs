@@ -1,0 +1,111 @@
+//! BIP-39 mnemonics: a maximal sequence of English-list words, a valid length and a valid
+//! checksum. Twelve words pass the checksum 1 time in 16 by chance, so a 12-word phrase without
+//! context is reported one level lower.
+
+use std::ops::Range;
+
+use super::name_tokens;
+use crate::finding::Severity;
+use crate::keys;
+use crate::source::{Hit, Source};
+
+const CONTEXT: &[&str] = &[
+    "mnemonic",
+    "seed",
+    "phrase",
+    "words",
+    "recovery",
+    "secret",
+    "wallet",
+    "backup",
+    "bip39",
+    "passphrase",
+    "hdwallet",
+];
+
+fn has_context(src: &Source<'_>, start: usize) -> bool {
+    let line = src.line_range(start);
+    let mut text = src.slice(line.start..start).to_string();
+    if let Some(prev) = src.prev_line_range(start) {
+        text.push(' ');
+        text.push_str(src.slice(prev));
+    }
+    text.push(' ');
+    text.push_str(&src.file_name);
+    name_tokens(&text)
+        .iter()
+        .any(|t| CONTEXT.contains(&t.as_str()))
+}
+
+pub fn detect(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
+    let bytes = src.bytes();
+    for run in runs {
+        // the run must not continue a longer word on either side
+        if run.start > 0 && bytes[run.start - 1].is_ascii_alphabetic()
+            || run.end < bytes.len() && bytes[run.end].is_ascii_alphabetic()
+        {
+            continue;
+        }
+        let text = src.slice(run.clone());
+        // maximal streaks of list words separated by single spaces
+        let mut streak: Vec<(usize, &str)> = Vec::new();
+        let mut words = Vec::new();
+        let mut pos = 0;
+        for w in text.split(' ') {
+            words.push((pos, w));
+            pos += w.len() + 1;
+        }
+        words.push((pos, "")); // sentinel ends the last streak
+        for (off, w) in words {
+            if !w.is_empty() && keys::bip39_index(w).is_some() {
+                streak.push((off, w));
+                continue;
+            }
+            if streak.len() >= 12 {
+                report(src, run.start, &streak, out);
+            }
+            streak.clear();
+        }
+    }
+}
+
+fn report(src: &Source<'_>, base: usize, streak: &[(usize, &str)], out: &mut Vec<Hit>) {
+    let words: Vec<&str> = streak.iter().map(|(_, w)| *w).collect();
+    if !keys::bip39_checksum_ok(&words) {
+        return;
+    }
+    let start = base + streak[0].0;
+    let (last_off, last) = streak[streak.len() - 1];
+    let span = start..base + last_off + last.len();
+    let phrase = words.join(" ");
+    let mut distinct = words.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if keys::PUBLIC_MNEMONICS.contains(&phrase.as_str()) || distinct.len() <= 3 {
+        out.push(Hit::secret(
+            "bip39-test-mnemonic",
+            Severity::Info,
+            span,
+            phrase.into_bytes(),
+            format!("public test mnemonic ({} words)", words.len()),
+        ));
+        return;
+    }
+    let (severity, why) = if words.len() > 12 {
+        (Severity::Critical, "")
+    } else if has_context(src, start) {
+        (Severity::Critical, " in mnemonic context")
+    } else {
+        (Severity::High, " without mnemonic context")
+    };
+    out.push(Hit::secret(
+        "bip39-mnemonic",
+        severity,
+        span,
+        phrase.into_bytes(),
+        format!(
+            "BIP-39 mnemonic ({} words, valid checksum){why}",
+            words.len()
+        ),
+    ));
+}
