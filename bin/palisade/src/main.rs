@@ -1,1 +1,78 @@
-fn main() {}
+//! `palisade`: one binary for the server, its operators and the scanner.
+//!
+//! `main` parses flags, hardens the process, calls the command and maps errors to exit codes;
+//! the work happens in the library crates. Like Vault's CLI, most commands are clients of a
+//! running server's admin API (`PALISADE_ADDR`, `PALISADE_TOKEN`); only bootstrap and offline
+//! work (`init`, `serve`) touch the data directory.
+#![forbid(unsafe_code)]
+
+mod client;
+mod commands;
+mod hardening;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "palisade", version, about = "Key custody, signing gateway and security scanner for Web3 infrastructure")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (sealed until unsealed; `--dev` for a throwaway, auto-unsealed instance).
+    Serve(serve::ServeArgs),
+    /// Create the seal and the root credential in a new data directory.
+    Init(commands::InitArgs),
+    /// Give one unseal share (or the passphrase) to a running server.
+    Unseal(commands::UnsealArgs),
+    /// Wipe all keys from the server's memory; it refuses to sign until unsealed.
+    Seal(commands::ClientArgs),
+    /// Show seal status.
+    Status(commands::ClientArgs),
+    /// Manage keys.
+    #[command(subcommand)]
+    Key(commands::KeyCommand),
+    /// Manage API credentials.
+    #[command(subcommand)]
+    Credential(commands::CredentialCommand),
+    /// Write keys to an age-encrypted file for offline recipients.
+    Backup(commands::BackupArgs),
+    /// Restore keys from a backup into this (fresh) instance.
+    Restore(commands::RestoreArgs),
+    /// Operator tasks: data-key rotation.
+    #[command(subcommand)]
+    Operator(commands::OperatorCommand),
+    /// Audit log checks.
+    #[command(subcommand)]
+    Audit(commands::AuditCommand),
+}
+
+fn main() -> ExitCode {
+    hardening::harden_process();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Init(args) => commands::init(args),
+        Command::Unseal(args) => commands::unseal(args),
+        Command::Seal(args) => commands::seal(args),
+        Command::Status(args) => commands::status(args),
+        Command::Key(cmd) => commands::key(cmd),
+        Command::Credential(cmd) => commands::credential(cmd),
+        Command::Backup(args) => commands::backup(args),
+        Command::Restore(args) => commands::restore(args),
+        Command::Operator(cmd) => commands::operator(cmd),
+        Command::Audit(cmd) => commands::audit(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -109,10 +109,7 @@ pub struct AuditLog {
 }
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 fn entry_path(seq: u64) -> String {
@@ -223,10 +220,7 @@ impl AuditLog {
     pub fn entries(&self, from: u64, to: u64) -> Result<Vec<AuditEntry>, AuditError> {
         let mut out = Vec::new();
         for seq in from..to {
-            let raw = self
-                .barrier
-                .get(&entry_path(seq))?
-                .ok_or_else(|| AuditError::Verify(format!("entry {seq} is missing")))?;
+            let raw = self.barrier.get(&entry_path(seq))?.ok_or_else(|| AuditError::Verify(format!("entry {seq} is missing")))?;
             out.push(serde_json::from_slice(&raw).map_err(|e| AuditError::Verify(format!("entry {seq} is malformed: {e}")))?);
         }
         Ok(out)

@@ -57,8 +57,7 @@ impl Keyring {
 
     pub(crate) fn decrypt(root: Key32, raw: &[u8]) -> Result<Self, BarrierError> {
         let plain = Zeroizing::new(
-            aead::open(&root, KEYRING_AAD, raw)
-                .map_err(|_| BarrierError::CorruptSeal("the keyring failed authentication".into()))?,
+            aead::open(&root, KEYRING_AAD, raw).map_err(|_| BarrierError::CorruptSeal("the keyring failed authentication".into()))?,
         );
         let bad = || BarrierError::CorruptSeal("the keyring is malformed".into());
         let word = |at: usize| -> Result<u32, BarrierError> {

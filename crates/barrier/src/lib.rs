@@ -67,9 +67,7 @@ pub enum BarrierError {
 impl From<StoreError> for BarrierError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict { key } => BarrierError::Conflict {
-                path: key.strip_prefix(DATA_PREFIX).unwrap_or(&key).to_string(),
-            },
+            StoreError::Conflict { key } => BarrierError::Conflict { path: key.strip_prefix(DATA_PREFIX).unwrap_or(&key).to_string() },
             other => BarrierError::Store(other),
         }
     }
@@ -111,11 +109,7 @@ fn aad(header: &[u8], path: &str) -> Vec<u8> {
 impl Barrier {
     /// A barrier over `storage`, sealed.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
-        Self {
-            storage,
-            state: RwLock::new(State::Sealed { progress: Vec::new() }),
-            failed_unseals: std::sync::atomic::AtomicU64::new(0),
-        }
+        Self { storage, state: RwLock::new(State::Sealed { progress: Vec::new() }), failed_unseals: std::sync::atomic::AtomicU64::new(0) }
     }
 
     pub fn is_sealed(&self) -> bool {

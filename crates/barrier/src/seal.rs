@@ -63,8 +63,8 @@ fn root_aad(config_bytes: &[u8]) -> Vec<u8> {
 impl Barrier {
     fn load_config(&self) -> Result<Option<(SealConfig, Vec<u8>)>, BarrierError> {
         let Some(raw) = self.storage.get(CONFIG_KEY)? else { return Ok(None) };
-        let config: SealConfig = serde_json::from_slice(&raw)
-            .map_err(|e| BarrierError::CorruptSeal(format!("seal config is not valid: {e}")))?;
+        let config: SealConfig =
+            serde_json::from_slice(&raw).map_err(|e| BarrierError::CorruptSeal(format!("seal config is not valid: {e}")))?;
         if config.version != 1 {
             return Err(BarrierError::CorruptSeal(format!("unknown seal config version {}", config.version)));
         }
@@ -124,30 +124,21 @@ impl Barrier {
         let keyring = Keyring::fresh(root).encrypt()?;
         // One atomic write: a crash leaves either nothing or a complete, consistent seal.
         self.storage.apply(
-            Batch::new()
-                .check(CONFIG_KEY, None)
-                .put(CONFIG_KEY, config_bytes)
-                .put(ROOT_KEY, sealed_root)
-                .put(KEYRING_KEY, keyring),
+            Batch::new().check(CONFIG_KEY, None).put(CONFIG_KEY, config_bytes).put(ROOT_KEY, sealed_root).put(KEYRING_KEY, keyring),
         )?;
         Ok(InitResult { shares })
     }
 
     fn open_with_unseal_key(&self, unseal_key: &Key32, config_bytes: &[u8]) -> Result<Keyring, BarrierError> {
-        let sealed_root = self
-            .storage
-            .get(ROOT_KEY)?
-            .ok_or_else(|| BarrierError::CorruptSeal("the encrypted root key is missing".into()))?;
+        let sealed_root =
+            self.storage.get(ROOT_KEY)?.ok_or_else(|| BarrierError::CorruptSeal("the encrypted root key is missing".into()))?;
         let root_bytes = zeroize::Zeroizing::new(aead::open(unseal_key, &root_aad(config_bytes), &sealed_root).map_err(|_| {
             BarrierError::Unseal(
                 "the unseal key is wrong (a share is wrong or belongs to another generation of this instance, or the seal config was modified)".into(),
             )
         })?);
         let root = Key32::from_slice(&root_bytes).ok_or_else(|| BarrierError::CorruptSeal("root key has the wrong length".into()))?;
-        let raw_keyring = self
-            .storage
-            .get(KEYRING_KEY)?
-            .ok_or_else(|| BarrierError::CorruptSeal("the keyring is missing".into()))?;
+        let raw_keyring = self.storage.get(KEYRING_KEY)?.ok_or_else(|| BarrierError::CorruptSeal("the keyring is missing".into()))?;
         Keyring::decrypt(root, &raw_keyring)
     }
 
@@ -184,9 +175,8 @@ impl Barrier {
             return self.status();
         }
         let shares = std::mem::take(progress);
-        let result = shamir::combine(&shares, threshold)
-            .map_err(BarrierError::from)
-            .and_then(|key| self.open_with_unseal_key(&key, &config_bytes));
+        let result =
+            shamir::combine(&shares, threshold).map_err(BarrierError::from).and_then(|key| self.open_with_unseal_key(&key, &config_bytes));
         match result {
             Ok(keyring) => {
                 *state = State::Unsealed(keyring);

@@ -14,12 +14,7 @@ fn open(dir: &Path) -> (Arc<RedbStorage>, Barrier) {
 }
 
 fn init_shamir(b: &Barrier, n: u8, t: u8) -> Vec<String> {
-    b.init(InitRequest::Shamir { shares: n, threshold: t })
-        .unwrap()
-        .shares
-        .iter()
-        .map(|s| s.expose_secret().to_string())
-        .collect()
+    b.init(InitRequest::Shamir { shares: n, threshold: t }).unwrap().shares.iter().map(|s| s.expose_secret().to_string()).collect()
 }
 
 fn unsealed() -> (tempfile::TempDir, Arc<RedbStorage>, Barrier) {
@@ -193,7 +188,10 @@ fn checked_batch_is_atomic() {
     let (_d, _s, b) = unsealed();
     b.put("counter", b"1").unwrap();
     let e = b
-        .apply(vec![Write::Put { path: "counter".into(), value: b"3".to_vec() }, Write::Put { path: "side".into(), value: b"x".to_vec() }], vec![("counter".into(), Some(b"2".to_vec()))])
+        .apply(
+            vec![Write::Put { path: "counter".into(), value: b"3".to_vec() }, Write::Put { path: "side".into(), value: b"x".to_vec() }],
+            vec![("counter".into(), Some(b"2".to_vec()))],
+        )
         .unwrap_err();
     assert!(matches!(e, BarrierError::Conflict { .. }));
     assert_eq!(b.get("side").unwrap(), None);

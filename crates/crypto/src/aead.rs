@@ -36,9 +36,7 @@ pub fn open(key: &Key32, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoErr
     }
     let (nonce, ct) = sealed.split_at(NONCE_LEN);
     let cipher = Aes256Gcm::new(key.expose_secret().into());
-    cipher
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
-        .map_err(|_| CryptoError::Authentication)
+    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad }).map_err(|_| CryptoError::Authentication)
 }
 
 #[cfg(test)]

@@ -24,10 +24,9 @@ pub fn encrypt(recipients: &[String], plaintext: &SecretBytes) -> Result<String,
     if recipients.is_empty() {
         return Err(CryptoError::Backup("at least one age recipient is required".into()));
     }
-    let parsed: Vec<age::x25519::Recipient> =
-        recipients.iter().map(|r| parse_recipient(r)).collect::<Result<_, _>>()?;
-    let encryptor = age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
-        .map_err(|e| CryptoError::Backup(e.to_string()))?;
+    let parsed: Vec<age::x25519::Recipient> = recipients.iter().map(|r| parse_recipient(r)).collect::<Result<_, _>>()?;
+    let encryptor =
+        age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient)).map_err(|e| CryptoError::Backup(e.to_string()))?;
     let mut out = Vec::new();
     let io = |e: std::io::Error| CryptoError::Backup(e.to_string());
     let armor = ArmoredWriter::wrap_output(&mut out, Format::AsciiArmor).map_err(io)?;
@@ -43,8 +42,8 @@ pub fn decrypt(identity: &str, file: &[u8]) -> Result<SecretBytes, CryptoError> 
         return Err(CryptoError::Backup(format!("backup is larger than {MAX_BACKUP_BYTES} bytes")));
     }
     let identity = age::x25519::Identity::from_str(identity.trim()).map_err(|_| CryptoError::BadIdentity)?;
-    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(file))
-        .map_err(|e| CryptoError::Backup(format!("not a valid age file: {e}")))?;
+    let decryptor =
+        age::Decryptor::new_buffered(ArmoredReader::new(file)).map_err(|e| CryptoError::Backup(format!("not a valid age file: {e}")))?;
     let mut reader = decryptor
         .decrypt(iter::once(&identity as &dyn age::Identity))
         .map_err(|e| CryptoError::Backup(format!("cannot decrypt backup: {e}")))?;

@@ -40,9 +40,7 @@ pub fn derive_key(passphrase: &[u8], salt: &[u8], params: &Argon2Params) -> Resu
         .map_err(|e| CryptoError::Kdf(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
     let mut out = zeroize::Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase, salt, out.as_mut())
-        .map_err(|e| CryptoError::Kdf(e.to_string()))?;
+    argon.hash_password_into(passphrase, salt, out.as_mut()).map_err(|e| CryptoError::Kdf(e.to_string()))?;
     Ok(Key32::new(*out))
 }
 

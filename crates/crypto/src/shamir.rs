@@ -34,12 +34,7 @@ fn checksum(payload: &[u8]) -> [u8; CHECKSUM_LEN] {
 }
 
 /// Splits `secret` into `shares` text shares, any `threshold` of which recover it.
-pub fn split(
-    secret: &Key32,
-    instance: [u8; INSTANCE_LEN],
-    shares: u8,
-    threshold: u8,
-) -> Result<Vec<SecretString>, CryptoError> {
+pub fn split(secret: &Key32, instance: [u8; INSTANCE_LEN], shares: u8, threshold: u8) -> Result<Vec<SecretString>, CryptoError> {
     if threshold == 0 || shares == 0 || threshold > shares {
         return Err(CryptoError::Shamir(format!(
             "threshold must be between 1 and the number of shares (got threshold {threshold}, shares {shares})"
@@ -61,13 +56,8 @@ pub fn split(
 
 /// Parses a text share, checking its format and checksum.
 pub fn parse_share(text: &str) -> Result<UnsealShare, CryptoError> {
-    let body = text
-        .trim()
-        .strip_prefix(PREFIX)
-        .ok_or_else(|| CryptoError::Shamir(format!("share must start with `{PREFIX}`")))?;
-    let bytes = Zeroizing::new(
-        hex::decode(body).map_err(|_| CryptoError::Shamir("share is not valid hex".into()))?,
-    );
+    let body = text.trim().strip_prefix(PREFIX).ok_or_else(|| CryptoError::Shamir(format!("share must start with `{PREFIX}`")))?;
+    let bytes = Zeroizing::new(hex::decode(body).map_err(|_| CryptoError::Shamir("share is not valid hex".into()))?);
     if bytes.len() != PAYLOAD_LEN + CHECKSUM_LEN {
         return Err(CryptoError::Shamir(format!(
             "share has the wrong length ({} bytes, expected {})",
@@ -101,9 +91,7 @@ pub fn combine(shares: &[UnsealShare], threshold: u8) -> Result<Key32, CryptoErr
             Share::try_from(raw.as_slice()).map_err(|e| CryptoError::Shamir(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
-    let secret = Zeroizing::new(
-        Sharks(threshold).recover(parsed.iter()).map_err(|e| CryptoError::Shamir(e.to_lowercase()))?,
-    );
+    let secret = Zeroizing::new(Sharks(threshold).recover(parsed.iter()).map_err(|e| CryptoError::Shamir(e.to_lowercase()))?);
     Key32::from_slice(&secret).ok_or_else(|| CryptoError::Shamir("recovered secret has the wrong length".into()))
 }
 
@@ -118,7 +106,8 @@ mod tests {
         let shares = split(&k, [7; 8], 5, 3).unwrap();
         let parsed: Vec<_> = shares.iter().map(|s| parse_share(s.expose_secret()).unwrap()).collect();
         for combo in [[0, 1, 2], [0, 2, 4], [4, 3, 1]] {
-            let subset: Vec<_> = combo.iter().map(|&i| UnsealShare { instance: parsed[i].instance, x: parsed[i].x, y: parsed[i].y.clone() }).collect();
+            let subset: Vec<_> =
+                combo.iter().map(|&i| UnsealShare { instance: parsed[i].instance, x: parsed[i].x, y: parsed[i].y.clone() }).collect();
             assert_eq!(combine(&subset, 3).unwrap(), k);
         }
         let two: Vec<_> = parsed.into_iter().take(2).collect();

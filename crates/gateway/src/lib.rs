@@ -1,2 +1,56 @@
-//! HTTP front door: JSON-RPC signer endpoint, admin REST API; no business logic
+//! The HTTP front door: the Ethereum JSON-RPC signer endpoint, the admin REST API, health
+//! endpoints. Handlers only translate HTTP / JSON-RPC into calls on [`palisade_node::Node`] and
+//! its errors back into precise status codes; no business logic lives here.
 #![forbid(unsafe_code)]
+
+mod admin;
+mod auth;
+mod errors;
+pub mod firewall;
+mod rpc;
+mod server;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use palisade_node::Node;
+
+pub use server::{serve, ServeOptions};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub node: Arc<Node>,
+}
+
+/// All routes of the public listener.
+pub fn router(node: Arc<Node>) -> Router {
+    let limit = node.config.limits.max_body_bytes;
+    let state = AppState { node };
+    Router::new()
+        .route("/", post(rpc::handle_default))
+        .route("/rpc", post(rpc::handle_default))
+        .route("/rpc/{chain_id}", post(rpc::handle_chain))
+        .route("/healthz", get(admin::healthz))
+        .route("/readyz", get(admin::readyz))
+        .route("/v1/sys/status", get(admin::status))
+        .route("/v1/sys/unseal", post(admin::unseal))
+        .route("/v1/sys/seal", post(admin::seal))
+        .route("/v1/sys/rotate", post(admin::rotate))
+        .route("/v1/sys/rewrap", post(admin::rewrap))
+        .route("/v1/keys", get(admin::list_keys).post(admin::create_key))
+        .route("/v1/keys/import", post(admin::import_key))
+        .route("/v1/keys/{id}", get(admin::show_key).delete(admin::destroy_key))
+        .route("/v1/keys/{id}/freeze", post(admin::freeze_key))
+        .route("/v1/keys/{id}/unfreeze", post(admin::unfreeze_key))
+        .route("/v1/credentials", get(admin::list_credentials).post(admin::create_credential))
+        .route("/v1/credentials/{id}/revoke", post(admin::revoke_credential))
+        .route("/v1/backup", post(admin::backup))
+        .route("/v1/restore", post(admin::restore))
+        .route("/v1/audit/head", get(admin::audit_head))
+        .route("/v1/audit/verify", post(admin::audit_verify))
+        .fallback(admin::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}

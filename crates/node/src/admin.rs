@@ -17,7 +17,10 @@ impl Node {
         if ctx.principal.admin {
             Ok(())
         } else {
-            Err(NodeError::Denied(format!("credential `{}` is not an admin credential and may not `{action}`", ctx.principal.credential_id)))
+            Err(NodeError::Denied(format!(
+                "credential `{}` is not an admin credential and may not `{action}`",
+                ctx.principal.credential_id
+            )))
         }
     }
 
@@ -55,29 +58,47 @@ impl Node {
         });
     }
 
-    pub async fn create_key(self: &Arc<Self>, ctx: &RequestCtx, key_type: KeyType, labels: BTreeMap<String, String>) -> Result<KeyInfo, NodeError> {
+    pub async fn create_key(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        key_type: KeyType,
+        labels: BTreeMap<String, String>,
+    ) -> Result<KeyInfo, NodeError> {
         self.admit(ctx, "key.create", None).await?;
         let key = self.vault().create(key_type, labels)?;
         self.done(ctx, "key.create", Some(&key.id), "created");
         Ok(key)
     }
 
-    pub async fn import_key_hex(self: &Arc<Self>, ctx: &RequestCtx, key_type: KeyType, hex_key: &str, labels: BTreeMap<String, String>) -> Result<KeyInfo, NodeError> {
+    pub async fn import_key_hex(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        key_type: KeyType,
+        hex_key: &str,
+        labels: BTreeMap<String, String>,
+    ) -> Result<KeyInfo, NodeError> {
         self.admit(ctx, "key.import", None).await?;
         let key = self.vault().import_hex(key_type, hex_key, labels)?;
         self.done(ctx, "key.import", Some(&key.id), "imported");
         Ok(key)
     }
 
-    pub async fn import_keystore(self: &Arc<Self>, ctx: &RequestCtx, json: &[u8], password: &SecretString, labels: BTreeMap<String, String>) -> Result<KeyInfo, NodeError> {
+    pub async fn import_keystore(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        json: &[u8],
+        password: &SecretString,
+        labels: BTreeMap<String, String>,
+    ) -> Result<KeyInfo, NodeError> {
         self.admit(ctx, "key.import", None).await?;
         let vault_json = json.to_vec();
         let password = password.clone();
         let node = self.clone();
         // scrypt with geth's parameters takes ~1 s of CPU: keep it off the async workers.
-        let key = tokio::task::spawn_blocking(move || node.vault().import_keystore(&vault_json, password.expose_secret().as_bytes(), labels))
-            .await
-            .map_err(|e| NodeError::Internal(e.to_string()))??;
+        let key =
+            tokio::task::spawn_blocking(move || node.vault().import_keystore(&vault_json, password.expose_secret().as_bytes(), labels))
+                .await
+                .map_err(|e| NodeError::Internal(e.to_string()))??;
         self.done(ctx, "key.import", Some(&key.id), "imported from keystore");
         Ok(key)
     }
@@ -166,13 +187,21 @@ impl Node {
             (None, Some(p)) => {
                 let node = self.clone();
                 let p = p.clone();
-                tokio::task::spawn_blocking(move || node.barrier().unseal_with_passphrase(&p)).await.map_err(|e| NodeError::Internal(e.to_string()))?
+                tokio::task::spawn_blocking(move || node.barrier().unseal_with_passphrase(&p))
+                    .await
+                    .map_err(|e| NodeError::Internal(e.to_string()))?
             }
             _ => return Err(NodeError::InvalidParams("give exactly one of `share` or `passphrase`".into())),
         };
         let status = result.inspect_err(|e| tracing::warn!(error = %e, "unseal attempt failed"))?;
         if !status.sealed {
-            self.audit_in_background(AuditRecord { kind: "system".into(), action: "sys.unseal".into(), decision: "allow".into(), outcome: Some("unsealed".into()), ..Default::default() });
+            self.audit_in_background(AuditRecord {
+                kind: "system".into(),
+                action: "sys.unseal".into(),
+                decision: "allow".into(),
+                outcome: Some("unsealed".into()),
+                ..Default::default()
+            });
         }
         Ok(status)
     }
@@ -206,7 +235,16 @@ impl Node {
             admin: true,
             expires_at: None,
         })?;
-        self.audit().append(AuditRecord { kind: "system".into(), action: "sys.init".into(), decision: "allow".into(), resource: Some(root.info.id.clone()), outcome: Some("initialised; root credential created".into()), ..Default::default() }).await?;
+        self.audit()
+            .append(AuditRecord {
+                kind: "system".into(),
+                action: "sys.init".into(),
+                decision: "allow".into(),
+                resource: Some(root.info.id.clone()),
+                outcome: Some("initialised; root credential created".into()),
+                ..Default::default()
+            })
+            .await?;
         Ok((result.shares, root))
     }
 }

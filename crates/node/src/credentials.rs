@@ -47,7 +47,16 @@ pub struct CredentialInfo {
 
 impl From<&CredentialRecord> for CredentialInfo {
     fn from(r: &CredentialRecord) -> Self {
-        Self { id: r.id.clone(), name: r.name.clone(), keys: r.keys.clone(), methods: r.methods.clone(), admin: r.admin, created_at: r.created_at, expires_at: r.expires_at, revoked_at: r.revoked_at }
+        Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            keys: r.keys.clone(),
+            methods: r.methods.clone(),
+            admin: r.admin,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        }
     }
 }
 
@@ -109,7 +118,10 @@ impl Credentials {
             revoked_at: None,
         };
         let raw = serde_json::to_vec(&record).map_err(|e| NodeError::Internal(e.to_string()))?;
-        self.barrier.apply(vec![palisade_barrier::Write::Put { path: format!("{PREFIX}{id}"), value: raw }], vec![(format!("{PREFIX}{id}"), None)])?;
+        self.barrier.apply(
+            vec![palisade_barrier::Write::Put { path: format!("{PREFIX}{id}"), value: raw }],
+            vec![(format!("{PREFIX}{id}"), None)],
+        )?;
         Ok(NewCredential { info: CredentialInfo::from(&record), token: format!("pal_{id}_{}", secret.as_str()) })
     }
 
@@ -118,7 +130,8 @@ impl Credentials {
             return Ok(Some(r.clone()));
         }
         let Some(raw) = self.barrier.get(&format!("{PREFIX}{id}"))? else { return Ok(None) };
-        let rec: CredentialRecord = serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(format!("credential record is malformed: {e}")))?;
+        let rec: CredentialRecord =
+            serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(format!("credential record is malformed: {e}")))?;
         let rec = Arc::new(rec);
         self.cache.write().insert(id.to_string(), rec.clone());
         Ok(Some(rec))
@@ -146,7 +159,13 @@ impl Credentials {
         if rec.expires_at.is_some_and(|t| palisade_types::unix_now() >= t) {
             return Err(unauthenticated(&format!("API key `{}` has expired", rec.id)));
         }
-        Ok(Principal { credential_id: rec.id.clone(), name: rec.name.clone(), keys: rec.keys.clone(), groups: rec.methods.clone(), admin: rec.admin })
+        Ok(Principal {
+            credential_id: rec.id.clone(),
+            name: rec.name.clone(),
+            keys: rec.keys.clone(),
+            groups: rec.methods.clone(),
+            admin: rec.admin,
+        })
     }
 
     pub fn list(&self) -> Result<Vec<CredentialInfo>, NodeError> {

@@ -79,9 +79,11 @@ impl From<VaultError> for NodeError {
             VaultError::Frozen(k) => NodeError::Frozen(k),
             VaultError::Destroyed(k) => NodeError::UnknownKey(k),
             VaultError::Duplicate { .. } | VaultError::Conflict(_) => NodeError::Conflict(e.to_string()),
-            VaultError::InvalidKey(_) | VaultError::InvalidLabels(_) | VaultError::Keystore(_) | VaultError::Backup(_) | VaultError::WrongType { .. } => {
-                NodeError::InvalidParams(e.to_string())
-            }
+            VaultError::InvalidKey(_)
+            | VaultError::InvalidLabels(_)
+            | VaultError::Keystore(_)
+            | VaultError::Backup(_)
+            | VaultError::WrongType { .. } => NodeError::InvalidParams(e.to_string()),
             VaultError::ProofMismatch => NodeError::Internal(e.to_string()),
         }
     }
@@ -144,7 +146,10 @@ impl Node {
                 Some(id) => id,
                 None => {
                     let id = upstream.call_u128("eth_chainId", serde_json::json!([])).await.map_err(|e| {
-                        NodeError::Internal(format!("cannot read the chain id of upstream `{}` (set `id` in the config to start without it): {e}", c.upstream))
+                        NodeError::Internal(format!(
+                            "cannot read the chain id of upstream `{}` (set `id` in the config to start without it): {e}",
+                            c.upstream
+                        ))
                     })?;
                     u64::try_from(id).map_err(|_| NodeError::Internal("upstream chain id does not fit in 64 bits".into()))?
                 }

@@ -15,7 +15,13 @@ use crate::{Chain, Node, NodeError, RequestCtx};
 
 impl Node {
     fn base_record(ctx: &RequestCtx, method: &str) -> AuditRecord {
-        AuditRecord { kind: "request".into(), principal: Some(ctx.principal.credential_id.clone()), action: method.into(), source: ctx.source.clone(), ..Default::default() }
+        AuditRecord {
+            kind: "request".into(),
+            principal: Some(ctx.principal.credential_id.clone()),
+            action: method.into(),
+            source: ctx.source.clone(),
+            ..Default::default()
+        }
     }
 
     /// Resolves an address to a secp256k1 key this credential may use. Keys outside the scope
@@ -93,7 +99,13 @@ impl Node {
     }
 
     /// `personal_sign` / `eth_sign` / geth `text/plain`: EIP-191 personal message.
-    pub async fn sign_personal_message(self: &Arc<Self>, ctx: &RequestCtx, method: &str, address: &str, message: &[u8]) -> Result<[u8; 65], NodeError> {
+    pub async fn sign_personal_message(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        method: &str,
+        address: &str,
+        message: &[u8],
+    ) -> Result<[u8; 65], NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_personal_hash(message);
@@ -101,7 +113,14 @@ impl Node {
     }
 
     /// geth `data/validator`: EIP-191 version 0x00.
-    pub async fn sign_validator_data(self: &Arc<Self>, ctx: &RequestCtx, method: &str, address: &str, validator: chain::Address, data: &[u8]) -> Result<[u8; 65], NodeError> {
+    pub async fn sign_validator_data(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        method: &str,
+        address: &str,
+        validator: chain::Address,
+        data: &[u8],
+    ) -> Result<[u8; 65], NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_validator_hash(validator, data);
@@ -109,7 +128,14 @@ impl Node {
     }
 
     /// `eth_signTypedData_v4`: EIP-712. A domain naming another chain is refused.
-    pub async fn sign_typed_data(self: &Arc<Self>, ctx: &RequestCtx, method: &str, chain: &Chain, address: &str, typed: &Value) -> Result<[u8; 65], NodeError> {
+    pub async fn sign_typed_data(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        method: &str,
+        chain: &Chain,
+        address: &str,
+        typed: &Value,
+    ) -> Result<[u8; 65], NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let td = chain::typed_data_hash(typed)?;
@@ -132,13 +158,21 @@ impl Node {
     }
 
     fn sender(&self, ctx: &RequestCtx, req: &TxRequest) -> Result<KeyInfo, NodeError> {
-        let from = req.from().ok_or_else(|| NodeError::InvalidParams("transaction field `from` is required: it names the key to sign with".into()))?;
+        let from = req
+            .from()
+            .ok_or_else(|| NodeError::InvalidParams("transaction field `from` is required: it names the key to sign with".into()))?;
         self.resolve_signing_key(ctx, &from.to_checksum(None))
     }
 
     /// `eth_signTransaction` / `account_signTransaction`: every field must be given (as geth
     /// requires), except `chainId`, which defaults to the endpoint's chain.
-    pub async fn sign_transaction(self: &Arc<Self>, ctx: &RequestCtx, method: &str, chain: &Chain, mut req: TxRequest) -> Result<SignedTx, NodeError> {
+    pub async fn sign_transaction(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        method: &str,
+        chain: &Chain,
+        mut req: TxRequest,
+    ) -> Result<SignedTx, NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         Self::check_chain(&mut req, chain)?;
         let key = self.sender(ctx, &req)?;

@@ -99,12 +99,22 @@ impl Vault {
         // Validate every key before writing any, so a bad file restores nothing.
         let mut staged = Vec::with_capacity(body.keys.len());
         for k in &body.keys {
-            let secret = Zeroizing::new(hex::decode(k.secret_hex.as_ref()).map_err(|_| VaultError::Backup(format!("key `{}` has malformed key material", k.id)))?);
+            let secret = Zeroizing::new(
+                hex::decode(k.secret_hex.as_ref()).map_err(|_| VaultError::Backup(format!("key `{}` has malformed key material", k.id)))?,
+            );
             let (address, public_key) = derive_public(k.key_type, &secret)?;
             if !k.id.starts_with("key_") || k.id.len() > 64 || !k.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(VaultError::Backup(format!("key id `{}` is malformed", k.id.chars().take(64).collect::<String>())));
             }
-            let info = KeyInfo { id: k.id.clone(), key_type: k.key_type, address, public_key, labels: k.labels.clone(), created_at: k.created_at, status: k.status };
+            let info = KeyInfo {
+                id: k.id.clone(),
+                key_type: k.key_type,
+                address,
+                public_key,
+                labels: k.labels.clone(),
+                created_at: k.created_at,
+                status: k.status,
+            };
             staged.push((info, secret));
         }
         let mut report = RestoreReport::default();
@@ -112,7 +122,9 @@ impl Vault {
             let index_name = info.address.clone().unwrap_or_else(|| format!("ed25519:{}", info.public_key));
             match self.write_new(&info, &secret, &index_name) {
                 Ok(()) => report.restored.push(info),
-                Err(VaultError::Duplicate { .. }) => report.skipped.push((info.id.clone(), "a key with this id or address already exists".into())),
+                Err(VaultError::Duplicate { .. }) => {
+                    report.skipped.push((info.id.clone(), "a key with this id or address already exists".into()))
+                }
                 Err(e) => return Err(e),
             }
         }

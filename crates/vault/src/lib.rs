@@ -91,7 +91,10 @@ fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), VaultError> 
     for (k, v) in labels {
         let key_ok = !k.is_empty() && k.len() <= 64 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
         if !key_ok {
-            return Err(VaultError::InvalidLabels(format!("label name `{}` must be 1-64 of [A-Za-z0-9-_./]", k.chars().take(64).collect::<String>())));
+            return Err(VaultError::InvalidLabels(format!(
+                "label name `{}` must be 1-64 of [A-Za-z0-9-_./]",
+                k.chars().take(64).collect::<String>()
+            )));
         }
         if v.len() > 256 || v.chars().any(char::is_control) {
             return Err(VaultError::InvalidLabels(format!("label `{k}` value must be at most 256 printable characters")));
@@ -133,7 +136,8 @@ impl Vault {
     /// Imports a Web3 Secret Storage v3 keystore (as written by geth, eth-account, ethers).
     pub fn import_keystore(&self, json: &[u8], password: &[u8], labels: BTreeMap<String, String>) -> Result<KeyInfo, VaultError> {
         let decrypted = palisade_chain::decrypt_keystore_v3(json, password).map_err(|e| VaultError::Keystore(e.to_string()))?;
-        let info = self.store_new(KeyType::Secp256k1, decrypted.secret.as_slice(), labels, decrypted.address_hint.map(|a| a.to_string()))?;
+        let info =
+            self.store_new(KeyType::Secp256k1, decrypted.secret.as_slice(), labels, decrypted.address_hint.map(|a| a.to_string()))?;
         Ok(info)
     }
 
@@ -181,7 +185,9 @@ impl Vault {
             vec![(addr_path(index_name), None), (meta_path(&info.id), None)],
         );
         match result {
-            Err(BarrierError::Conflict { .. }) => Err(VaultError::Duplicate { address: index_name.to_string(), existing: "a concurrent import".into() }),
+            Err(BarrierError::Conflict { .. }) => {
+                Err(VaultError::Duplicate { address: index_name.to_string(), existing: "a concurrent import".into() })
+            }
             other => Ok(other?),
         }
     }
@@ -267,9 +273,12 @@ impl Vault {
         }
         let secret = Zeroizing::new(self.barrier.get(&secret_path(id))?.ok_or_else(|| VaultError::Destroyed(id.to_string()))?);
         let secret = match info.key_type {
-            KeyType::Secp256k1 => LoadedSecret::Secp256k1(SigningKey::from_slice(&secret).map_err(|_| VaultError::InvalidKey("stored key is not a valid scalar".into()))?),
+            KeyType::Secp256k1 => LoadedSecret::Secp256k1(
+                SigningKey::from_slice(&secret).map_err(|_| VaultError::InvalidKey("stored key is not a valid scalar".into()))?,
+            ),
             KeyType::Ed25519 => {
-                let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| VaultError::InvalidKey("stored ed25519 seed has the wrong length".into()))?;
+                let bytes: [u8; 32] =
+                    secret.as_slice().try_into().map_err(|_| VaultError::InvalidKey("stored ed25519 seed has the wrong length".into()))?;
                 let mut bytes = Zeroizing::new(bytes);
                 let k = ed25519_dalek::SigningKey::from_bytes(&bytes);
                 zeroize::Zeroize::zeroize(&mut *bytes);

@@ -56,8 +56,9 @@ pub struct KeyInfo {
 pub(crate) fn derive_public(key_type: KeyType, secret: &[u8]) -> Result<(Option<String>, String), VaultError> {
     match key_type {
         KeyType::Secp256k1 => {
-            let sk = k256::ecdsa::SigningKey::from_slice(secret)
-                .map_err(|_| VaultError::InvalidKey("not a valid secp256k1 private key (must be 32 bytes, non-zero, below the curve order)".into()))?;
+            let sk = k256::ecdsa::SigningKey::from_slice(secret).map_err(|_| {
+                VaultError::InvalidKey("not a valid secp256k1 private key (must be 32 bytes, non-zero, below the curve order)".into())
+            })?;
             let vk = sk.verifying_key();
             let address = palisade_chain::address_of(vk).to_checksum(None);
             Ok((Some(address), hex::encode(vk.to_encoded_point(true).as_bytes())))

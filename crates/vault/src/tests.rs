@@ -115,7 +115,11 @@ async fn signing_requires_matching_proofs_and_matches_known_signature() {
     let k = v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default()).unwrap();
     let log = AuditLog::start(b.clone()).unwrap();
     let digest = [0x11u8; 32];
-    let approved = palisade_policy::authorize(&principal(), &SigningIntent { method: "eth_sign", group: MethodGroup::Sign, key_id: &k.id, digest, chain_id: None }).unwrap();
+    let approved = palisade_policy::authorize(
+        &principal(),
+        &SigningIntent { method: "eth_sign", group: MethodGroup::Sign, key_id: &k.id, digest, chain_id: None },
+    )
+    .unwrap();
     let audited = log.audit_signing(AuditRecord::default(), &k.id, digest).await.unwrap();
     let (sig, recid) = v.sign_secp256k1(&approved, &audited).unwrap();
     // Same as signing directly with k256 (deterministic RFC 6979).

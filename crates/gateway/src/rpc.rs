@@ -1,0 +1,321 @@
+//! Ethereum JSON-RPC 2.0: parsing, batches, dispatch to the node, and error codes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use palisade_node::chain::{self, Address};
+use palisade_node::{Chain, Node, NodeError, RequestCtx};
+use serde_json::{json, Value};
+
+use crate::errors::*;
+use crate::firewall::{self, Verdict};
+use crate::{auth, AppState};
+
+/// geth's external-signer API version that `account_version` reports.
+const EXTERNAL_SIGNER_VERSION: &str = "6.1.0";
+
+pub async fn handle_default(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(app, peer, headers, None, body).await
+}
+
+pub async fn handle_chain(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(chain_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match chain_id.parse::<u64>() {
+        Ok(id) => handle(app, peer, headers, Some(id), body).await,
+        Err(_) => error_response(
+            StatusCode::NOT_FOUND,
+            Value::Null,
+            RpcError::new(INVALID_REQUEST, format!("`{}` is not a chain id", chain_id.chars().take(32).collect::<String>())),
+        ),
+    }
+}
+
+fn error_response(status: StatusCode, id: Value, e: RpcError) -> Response {
+    let mut r = (status, Json(json!({"jsonrpc": "2.0", "id": id, "error": e.to_json()}))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+    }
+    r
+}
+
+async fn handle(app: AppState, peer: SocketAddr, headers: HeaderMap, chain_id: Option<u64>, body: Bytes) -> Response {
+    let node = app.node;
+    if node.is_sealed() {
+        return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into());
+    }
+    let token = match auth::token(&headers) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            node.audit_refusal(None, "rpc", "no API key");
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                Value::Null,
+                RpcError::new(UNAUTHENTICATED, "missing API key: send `Authorization: Bearer <API key>`"),
+            );
+        }
+        Err(why) => return error_response(StatusCode::UNAUTHORIZED, Value::Null, RpcError::new(UNAUTHENTICATED, why)),
+    };
+    let principal = match node.authenticate(&token) {
+        Ok(p) => p,
+        Err(NodeError::Sealed) => return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into()),
+        Err(e) => {
+            node.audit_refusal(None, "rpc", &e.to_string());
+            return error_response(StatusCode::UNAUTHORIZED, Value::Null, RpcError::new(UNAUTHENTICATED, e.to_string()));
+        }
+    };
+    let ctx = RequestCtx { principal, source: Some(peer.ip().to_string()) };
+    let Some(chain) = node.chain(chain_id) else {
+        let msg = match chain_id {
+            Some(id) => format!("chain {id} is not configured on this Palisade"),
+            None => "no chain is configured: add a `[[chains]]` upstream to the config (or `--upstream` in dev mode)".to_string(),
+        };
+        return error_response(StatusCode::OK, Value::Null, RpcError::new(UPSTREAM, msg));
+    };
+    let parsed: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_response(
+                StatusCode::OK,
+                Value::Null,
+                RpcError::new(PARSE_ERROR, format!("parse error: body is not valid JSON ({e})")),
+            )
+        }
+    };
+    match parsed {
+        Value::Array(items) => {
+            let max = node.config.limits.max_batch;
+            if items.is_empty() {
+                return error_response(StatusCode::OK, Value::Null, RpcError::new(INVALID_REQUEST, "empty batch"));
+            }
+            if items.len() > max {
+                return error_response(
+                    StatusCode::OK,
+                    Value::Null,
+                    RpcError::new(INVALID_REQUEST, format!("batch of {} requests exceeds the limit of {max}", items.len())),
+                );
+            }
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                if let Some(resp) = one(&node, &ctx, chain, item).await {
+                    out.push(resp);
+                }
+            }
+            if out.is_empty() {
+                StatusCode::NO_CONTENT.into_response()
+            } else {
+                Json(Value::Array(out)).into_response()
+            }
+        }
+        item => match one(&node, &ctx, chain, item).await {
+            Some(resp) => Json(resp).into_response(),
+            None => StatusCode::NO_CONTENT.into_response(),
+        },
+    }
+}
+
+/// Handles one request object; `None` for a notification (no `id`).
+async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> Option<Value> {
+    let Value::Object(obj) = item else {
+        return Some(
+            json!({"jsonrpc": "2.0", "id": Value::Null, "error": RpcError::new(INVALID_REQUEST, "invalid request: expected a JSON-RPC object").to_json()}),
+        );
+    };
+    let id = obj.get("id").cloned();
+    let reply_id = id.clone().unwrap_or(Value::Null);
+    let invalid =
+        |msg: &str| Some(json!({"jsonrpc": "2.0", "id": reply_id.clone(), "error": RpcError::new(INVALID_REQUEST, msg).to_json()}));
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return invalid("invalid request: `jsonrpc` must be \"2.0\"");
+    }
+    if let Some(i) = &id {
+        if !(i.is_string() || i.is_number() || i.is_null()) {
+            return invalid("invalid request: `id` must be a string, number or null");
+        }
+    }
+    let Some(method) = obj.get("method").and_then(Value::as_str) else {
+        return invalid("invalid request: `method` must be a string");
+    };
+    let params = match obj.get("params") {
+        None | Some(Value::Null) => Value::Array(Vec::new()),
+        Some(p @ (Value::Array(_) | Value::Object(_))) => p.clone(),
+        Some(_) => return invalid("invalid request: `params` must be an array or an object"),
+    };
+    let result = dispatch(node, ctx, chain, method, params).await;
+    id.as_ref()?;
+    Some(match result {
+        Ok(v) => json!({"jsonrpc": "2.0", "id": reply_id, "result": v}),
+        Err(e) => json!({"jsonrpc": "2.0", "id": reply_id, "error": e.to_json()}),
+    })
+}
+
+fn params_array<'a>(method: &str, params: &'a Value, min: usize, max: usize) -> Result<&'a [Value], RpcError> {
+    let arr = params
+        .as_array()
+        .ok_or_else(|| RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` takes positional params (an array)")))?;
+    if arr.len() < min || arr.len() > max {
+        let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+        return Err(RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` takes {want} params, got {}", arr.len())));
+    }
+    Ok(arr)
+}
+
+fn param_str<'a>(method: &str, params: &'a [Value], i: usize, name: &str) -> Result<&'a str, RpcError> {
+    params
+        .get(i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` param {i} (`{name}`) must be a string")))
+}
+
+fn param_address(method: &str, params: &[Value], i: usize) -> Result<String, RpcError> {
+    let s = param_str(method, params, i, "address")?;
+    let addr: Address = s.parse().map_err(|_| {
+        RpcError::new(
+            INVALID_PARAMS,
+            format!(
+                "invalid params: `{method}` param {i} (`address`) is not a 20-byte hex address: `{}`",
+                s.chars().take(50).collect::<String>()
+            ),
+        )
+    })?;
+    Ok(addr.to_checksum(None))
+}
+
+/// Message bytes: 0x-hex is decoded; anything else is taken as UTF-8 text (as clients send it).
+fn param_message(method: &str, params: &[Value], i: usize) -> Result<Vec<u8>, RpcError> {
+    let s = param_str(method, params, i, "data")?;
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => hex::decode(h).map_err(|_| {
+            RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` param {i} (`data`) starts with 0x but is not valid hex"))
+        }),
+        None => Ok(s.as_bytes().to_vec()),
+    }
+}
+
+fn hex_sig(sig: [u8; 65]) -> Value {
+    Value::String(format!("0x{}", hex::encode(sig)))
+}
+
+async fn dispatch(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, method: &str, params: Value) -> Result<Value, RpcError> {
+    match method {
+        "eth_accounts" | "account_list" => Ok(json!(node.accounts(ctx)?)),
+        "eth_chainId" => Ok(json!(format!("{:#x}", chain.id))),
+        "account_version" => Ok(json!(EXTERNAL_SIGNER_VERSION)),
+        "eth_sign" => {
+            let p = params_array(method, &params, 2, 2)?;
+            let address = param_address(method, p, 0)?;
+            let msg = param_message(method, p, 1)?;
+            Ok(hex_sig(node.sign_personal_message(ctx, method, &address, &msg).await?))
+        }
+        "personal_sign" => {
+            // personal_sign takes (data, address[, password]); the password is ignored.
+            let p = params_array(method, &params, 2, 3)?;
+            let msg = param_message(method, p, 0)?;
+            let address = param_address(method, p, 1)?;
+            Ok(hex_sig(node.sign_personal_message(ctx, method, &address, &msg).await?))
+        }
+        "eth_signTypedData" | "eth_signTypedData_v4" | "eth_signTypedData_v3" | "account_signTypedData" => {
+            let p = params_array(method, &params, 2, 2)?;
+            let address = param_address(method, p, 0)?;
+            Ok(hex_sig(node.sign_typed_data(ctx, method, chain, &address, &p[1]).await?))
+        }
+        "eth_signTransaction" => {
+            let p = params_array(method, &params, 1, 1)?;
+            let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
+            let signed = node.sign_transaction(ctx, method, chain, req).await?;
+            Ok(json!(signed.raw()))
+        }
+        "account_signTransaction" => {
+            let p = params_array(method, &params, 1, 2)?;
+            let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
+            let signed = node.sign_transaction(ctx, method, chain, req).await?;
+            Ok(json!({"raw": signed.raw(), "tx": signed.to_geth_json()}))
+        }
+        "account_signData" => {
+            let p = params_array(method, &params, 3, 3)?;
+            let content_type = param_str(method, p, 0, "contentType")?;
+            let address = param_address(method, p, 1)?;
+            match content_type {
+                "text/plain" => {
+                    let msg = param_message(method, p, 2)?;
+                    Ok(hex_sig(node.sign_personal_message(ctx, method, &address, &msg).await?))
+                }
+                "data/typed" => {
+                    let typed = match &p[2] {
+                        Value::String(s) if s.starts_with("0x") => {
+                            let bytes = param_message(method, p, 2)?;
+                            serde_json::from_slice(&bytes)
+                                .map_err(|_| RpcError::new(INVALID_PARAMS, "invalid params: `data/typed` payload is not JSON typed data"))?
+                        }
+                        other => other.clone(),
+                    };
+                    Ok(hex_sig(node.sign_typed_data(ctx, method, chain, &address, &typed).await?))
+                }
+                "data/validator" => {
+                    // Payload: 20-byte validator address followed by the data.
+                    let bytes = param_message(method, p, 2)?;
+                    if bytes.len() < 20 {
+                        return Err(RpcError::new(
+                            INVALID_PARAMS,
+                            "invalid params: `data/validator` payload must start with the 20-byte validator address",
+                        ));
+                    }
+                    let validator = Address::from_slice(&bytes[..20]);
+                    Ok(hex_sig(node.sign_validator_data(ctx, method, &address, validator, &bytes[20..]).await?))
+                }
+                other => Err(RpcError::new(
+                    INVALID_PARAMS,
+                    format!(
+                        "invalid params: unsupported content type `{}` (supported: text/plain, data/typed, data/validator)",
+                        other.chars().take(64).collect::<String>()
+                    ),
+                )),
+            }
+        }
+        "eth_sendTransaction" => {
+            let p = params_array(method, &params, 1, 1)?;
+            let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
+            Ok(node.send_transaction(ctx, chain, req).await?)
+        }
+        "eth_sendRawTransaction" => {
+            let p = params_array(method, &params, 1, 1)?;
+            let raw = param_str(method, p, 0, "data")?;
+            let bytes = raw
+                .strip_prefix("0x")
+                .and_then(|h| hex::decode(h).ok())
+                .ok_or_else(|| RpcError::new(INVALID_PARAMS, "invalid params: `eth_sendRawTransaction` param 0 must be 0x-prefixed hex"))?;
+            Ok(node.send_raw_transaction(ctx, chain, &bytes).await?)
+        }
+        _ => match firewall::classify(method) {
+            Verdict::Forward => Ok(node.forward(ctx, chain, method, params).await?),
+            Verdict::HardDenied(prefix) => {
+                let msg =
+                    format!("method `{method}` is denied by the RPC firewall: the `{prefix}` namespace is never forwarded to the node");
+                node.audit_refusal(Some(ctx), method, &msg);
+                Err(RpcError::new(DENIED, msg))
+            }
+            Verdict::Unknown => {
+                let msg = format!(
+                    "method `{}` is not supported by Palisade and is not a read-only method the RPC firewall forwards",
+                    method.chars().take(64).collect::<String>()
+                );
+                node.audit_refusal(Some(ctx), method, &msg);
+                Err(RpcError::new(METHOD_NOT_FOUND, msg))
+            }
+        },
+    }
+}
