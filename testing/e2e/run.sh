@@ -20,6 +20,7 @@ WHAT="${1:-all}"
 LOGS="${PALISADE_E2E_LOGS:-$HERE/.logs}"
 export PALISADE_E2E_LOGS="$LOGS"
 mkdir -p "$LOGS"
+rm -f "$LOGS"/*.log
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
