@@ -194,7 +194,7 @@ impl AuditLog {
         // `send` blocks only when the queue is full (backpressure), so keep it off the runtime.
         let sent = match queue.try_send((record, tx)) {
             Ok(()) => Ok(()),
-            Err(mpsc::TrySendError::Full(job)) => tokio::task::spawn_blocking(move || queue.send(job))
+            Err(mpsc::TrySendError::Full(job)) => tokio::task::spawn_blocking(move || queue.send(job).map_err(|_| ()))
                 .await
                 .map_err(|_| AuditError::Unavailable("audit queue task failed".into()))?
                 .map_err(|_| AuditError::Unavailable("audit writer stopped".into())),
