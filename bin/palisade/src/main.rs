@@ -50,6 +50,8 @@ enum Command {
     /// Audit log checks.
     #[command(subcommand)]
     Audit(commands::AuditCommand),
+    /// Scan files (and optionally git history) for leaked keys and misconfigured deployments.
+    Scan(palisade_scan::cli::ScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +69,8 @@ fn main() -> ExitCode {
         Command::Restore(args) => commands::restore(args),
         Command::Operator(cmd) => commands::operator(cmd),
         Command::Audit(cmd) => commands::audit(cmd),
+        // The scanner defines its own exit codes (0 clean, 1 findings, 2 error).
+        Command::Scan(args) => return ExitCode::from(palisade_scan::cli::run(&args).clamp(0, 255) as u8),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
