@@ -191,11 +191,17 @@ class Palisade:
         return self.url + "/"
 
     def admin(self, method: str, path: str, body: Any = None, token: str | None = None,
-              expect: int | tuple[int, ...] | None = 200) -> requests.Response:
+              expect: int | tuple[int, ...] | str | None = "2xx") -> requests.Response:
+        """expect: "2xx" (default: docs/api.md does not pin 200 vs 201), a status, a tuple, or None."""
         headers = {"Authorization": f"Bearer {token or self.admin_token}"}
         r = self.session.request(method, self.url + path, json=body, headers=headers, timeout=120)
         if expect is not None:
-            ok = (r.status_code in expect) if isinstance(expect, tuple) else (r.status_code == expect)
+            if expect == "2xx":
+                ok = 200 <= r.status_code < 300
+            elif isinstance(expect, tuple):
+                ok = r.status_code in expect
+            else:
+                ok = r.status_code == expect
             if not ok:
                 raise AssertionError(
                     f"{method} {path} body={json.dumps(body)[:500]} -> HTTP {r.status_code} "

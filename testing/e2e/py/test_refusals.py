@@ -176,7 +176,6 @@ def test_sealed_server_32002(fresh_palisade):
     ("miner_start", []),
     ("txpool_content", []),
     ("engine_getPayloadV3", ["0x01"]),
-    ("anvil_setBalance", ["0x" + "11" * 20, "0xffffffff"]),
 ])
 def test_firewall_denies_32001(palisade, funded, method, params):
     _, token = funded
@@ -184,14 +183,19 @@ def test_firewall_denies_32001(palisade, funded, method, params):
     expect_rpc_error(r, -32001, method)
 
 
-def test_unknown_method_refused(palisade, funded):
+@pytest.mark.parametrize("method,params", [
+    ("eth_totallyMadeUp", []),
+    ("anvil_setBalance", ["0x" + "11" * 20, "0xffffffff"]),  # the upstream has it: must not pass
+    ("hardhat_impersonateAccount", ["0x" + "11" * 20]),
+])
+def test_unknown_method_refused(palisade, funded, method, params):
     """docs/api.md: "anything unknown" is refused; -32001 (firewall) or -32601 (not found)."""
     _, token = funded
-    r = post(palisade, rpc_body("eth_totallyMadeUp", []), token=token)
+    r = post(palisade, rpc_body(method, params), token=token)
     j = r.json()
     assert r.status_code == 200 and j.get("error", {}).get("code") in (-32001, -32601), \
         f"HTTP {r.status_code} {j}"
-    assert "eth_totallyMadeUp" in j["error"]["message"], j
+    assert method in j["error"]["message"], j
 
 
 def test_firewall_forwards_read_only(palisade, funded):

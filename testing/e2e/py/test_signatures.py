@@ -190,6 +190,22 @@ def test_typed_data_v4_randomized(env):
     report("eth_signTypedData_v4", mismatches, N_PAYLOADS)
 
 
+def test_gas_price_with_empty_access_list_is_eip2930(env):
+    """`gasPrice` + `accessList: []` and no `type`: every client library and node (geth's
+    TransactionArgs, alloy's TransactionRequest, ethers, eth-account) builds a type-1
+    transaction — an empty access list is still an access list."""
+    tx = {"from": env["acct"].address, "to": "0x" + "35" * 20, "nonce": "0x1", "gas": "0x5208",
+          "gasPrice": "0x3b9aca00", "value": "0x1", "data": "0x", "chainId": hex(env["chain_id"]),
+          "accessList": []}
+    expected = Account.sign_transaction(
+        {"to": "0x" + "35" * 20, "nonce": 1, "gas": 21000, "gasPrice": 10**9, "value": 1, "data": "0x",
+         "chainId": env["chain_id"], "accessList": []}, env["priv"]).raw_transaction.to_0x_hex()
+    assert expected.startswith("0x01")
+    status, got = call(env, "eth_signTransaction", [tx])
+    assert status == "ok", got
+    assert got.lower() == expected, f"request {tx}: got {got[:6]}... (type {got[2:4]}), expected a type-1 tx {expected}"
+
+
 def test_sign_transaction_result_decodes_to_sender(env):
     """The raw tx Palisade returns recovers to the key's address (not just equal bytes)."""
     rng = random.Random(f"{SEED}-recover")

@@ -168,14 +168,15 @@ export async function startPalisade(anvil, { timeoutMs = 60_000, extraArgs = [] 
   const adminToken = readFileSync(tokenFile, 'utf8').trim();
   const url = found.addr || base;
 
-  async function admin(method, path, body, { expect = 200 } = {}) {
+  async function admin(method, path, body, { expect = '2xx' } = {}) {
     const res = await fetch(url + path, {
       method,
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    if (expect !== null && res.status !== expect) {
+    const ok = expect === '2xx' ? res.status >= 200 && res.status < 300 : res.status === expect;
+    if (expect !== null && !ok) {
       throw new Error(`${method} ${path} ${JSON.stringify(body)} -> HTTP ${res.status} ${text.slice(0, 500)}`);
     }
     return { status: res.status, body: text ? JSON.parse(text) : null };
