@@ -87,9 +87,7 @@ pub fn derive_bip44(phrase: &str, path: &[(u32, bool)]) -> Option<[u8; 32]> {
     let mut seed = [0u8; 64];
     pbkdf2::pbkdf2_hmac::<Sha512>(phrase.as_bytes(), b"mnemonic", 2048, &mut seed);
     let i = hmac512(b"Bitcoin seed", &[&seed])?;
-    let mut key: k256::Scalar = Option::from(k256::Scalar::from_repr(
-        *k256::FieldBytes::from_slice(&i[..32]),
-    ))?;
+    let mut key: k256::Scalar = Option::from(k256::Scalar::from_repr(*k256::FieldBytes::from_slice(&i[..32])))?;
     let mut chain = [0u8; 32];
     chain.copy_from_slice(&i[32..]);
     for &(index, hardened) in path {
@@ -102,9 +100,7 @@ pub fn derive_bip44(phrase: &str, path: &[(u32, bool)]) -> Option<[u8; 32]> {
             let pubc = sk.public_key().to_encoded_point(true);
             hmac512(&chain, &[pubc.as_bytes(), &idx.to_be_bytes()])?
         };
-        let tweak: Option<k256::Scalar> = Option::from(k256::Scalar::from_repr(
-            *k256::FieldBytes::from_slice(&i[..32]),
-        ));
+        let tweak: Option<k256::Scalar> = Option::from(k256::Scalar::from_repr(*k256::FieldBytes::from_slice(&i[..32])));
         key += tweak?;
         chain.copy_from_slice(&i[32..]);
     }
@@ -153,16 +149,12 @@ mod tests {
 
     #[test]
     fn anvil_first_key_matches_reference() {
-        let k = hex::decode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
-            .unwrap();
+        let k = hex::decode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80").unwrap();
         let mut a = [0u8; 32];
         a.copy_from_slice(&k);
         assert!(dev_keys().contains(&a));
         let sk = secp_secret(&k).unwrap();
-        assert_eq!(
-            hex::encode(eth_address(&sk)),
-            "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
-        );
+        assert_eq!(hex::encode(eth_address(&sk)), "f39fd6e51aad88f6f4ce6ab8827279cfffb92266");
     }
 
     #[test]

@@ -165,11 +165,9 @@ impl Class {
 }
 
 pub static HEX: Class = class!(|b| b.is_ascii_hexdigit());
-pub static BASE58: Class =
-    class!(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'));
+pub static BASE58: Class = class!(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'));
 pub static WORDS: Class = class!(|b| b.is_ascii_lowercase() || b == b' ');
-pub static NUM_LIST: Class =
-    class!(|b| b.is_ascii_digit() || matches!(b, b',' | b' ' | b'\t' | b'\n' | b'\r'));
+pub static NUM_LIST: Class = class!(|b| b.is_ascii_digit() || matches!(b, b',' | b' ' | b'\t' | b'\n' | b'\r'));
 
 /// Maximal runs of bytes of `class` at least `min` long, found by probing every `min` bytes
 /// (a run that long must contain a probe), so text without such runs costs about n/min probes.

@@ -148,46 +148,29 @@ fn classify(src: &Source<'_>, start: usize) -> Context {
             name = name_before(p.trim_end());
             prefix_tokens = name_tokens(&p[p.len().saturating_sub(80)..]);
         }
-        let rest = src
-            .slice(start..line.end)
-            .trim_end_matches(['"', '\'', ',', ';', ' ']);
+        let rest = src.slice(start..line.end).trim_end_matches(['"', '\'', ',', ';', ' ']);
         let file = name_tokens(&src.file_name);
         if name.is_empty() && rest.len() <= 64 {
             if file.iter().any(|t| t == "jwt" || t == "jwtsecret") {
                 return Context::Jwt;
             }
-            if has_any(
-                &file,
-                &[
-                    "key", "keys", "priv", "private", "secret", "wallet", "pk", "account",
-                    "keystore", "deployer", "signer",
-                ],
-            ) {
+            if has_any(&file, &["key", "keys", "priv", "private", "secret", "wallet", "pk", "account", "keystore", "deployer", "signer"]) {
                 return Context::Strong;
             }
         }
     }
-    let tokens = name_tokens(name);
-    if tokens
-        .iter()
-        .any(|t| t == "jwt" || t == "jwtsecret" || t == "authrpc")
-    {
+    let mut tokens = name_tokens(name);
+    if tokens == ["value"] {
+        // Kubernetes `env`: `- name: SIGNER_KEY` on the line above `value: "0x…"`
+        if let Some(prev) = src.prev_line_range(start) {
+            tokens = name_tokens(name_before(src.slice(prev).trim_end()));
+        }
+    }
+    let strong_prefix = has_any(&prefix_tokens, &["private", "priv", "privkey", "privatekey", "secret"]);
+    if tokens.iter().any(|t| t == "jwt" || t == "jwtsecret" || t == "authrpc") {
         return Context::Jwt;
     }
-    let strong_name = has_any(
-        &tokens,
-        &[
-            "private",
-            "priv",
-            "privkey",
-            "privatekey",
-            "secretkey",
-            "sk",
-            "pk",
-            "pkey",
-            "mnemonic",
-        ],
-    );
+    let strong_name = has_any(&tokens, &["private", "priv", "privkey", "privatekey", "secretkey", "sk", "pk", "pkey", "mnemonic"]);
     if has_any(&tokens, NEGATIVE) && !strong_name {
         return Context::Negative;
     }
@@ -195,14 +178,9 @@ fn classify(src: &Source<'_>, start: usize) -> Context {
         return Context::Strong;
     }
     if tokens.iter().any(|t| t == "key") {
-        return Context::Weak;
+        return if strong_prefix { Context::Strong } else { Context::Weak };
     }
-    if (tokens.is_empty() || !has_any(&prefix_tokens, NEGATIVE))
-        && has_any(
-            &prefix_tokens,
-            &["private", "priv", "privkey", "privatekey", "secret"],
-        )
-    {
+    if (tokens.is_empty() || !has_any(&prefix_tokens, NEGATIVE)) && strong_prefix {
         return Context::Strong;
     }
     Context::None
@@ -252,24 +230,12 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
         arr.copy_from_slice(&raw);
         let ctx = classify(src, span.start);
         if ctx == Context::Jwt {
-            out.push(Hit::secret(
-                "engine-jwt-secret",
-                Severity::High,
-                span,
-                raw,
-                "Engine API JWT secret (32 bytes hex)".into(),
-            ));
+            out.push(Hit::secret("engine-jwt-secret", Severity::High, span, raw, "Engine API JWT secret (32 bytes hex)".into()));
             continue;
         }
         if keys::dev_keys().contains(&arr) {
             let addr = hex::encode(keys::eth_address(&sk));
-            out.push(Hit::secret(
-                "evm-dev-key",
-                Severity::Info,
-                span,
-                raw,
-                format!("publicly known development key (address 0x{addr})"),
-            ));
+            out.push(Hit::secret("evm-dev-key", Severity::Info, span, raw, format!("publicly known development key (address 0x{addr})")));
             continue;
         }
         let address_nearby = |derivations: &mut usize| {
@@ -287,10 +253,7 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
                 }
             }
             Context::None | Context::Negative => {
-                if ctx == Context::None
-                    && derivations < MAX_DERIVATIONS
-                    && address_nearby(&mut derivations)
-                {
+                if ctx == Context::None && derivations < MAX_DERIVATIONS && address_nearby(&mut derivations) {
                     (Severity::Critical, "its address appears in the same file")
                 } else {
                     continue;
@@ -298,12 +261,6 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
             }
             Context::Jwt => continue,
         };
-        out.push(Hit::secret(
-            "evm-private-key",
-            severity,
-            span,
-            raw,
-            format!("EVM private key (valid secp256k1 scalar) {why}"),
-        ));
+        out.push(Hit::secret("evm-private-key", severity, span, raw, format!("EVM private key (valid secp256k1 scalar) {why}")));
     }
 }

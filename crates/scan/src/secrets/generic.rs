@@ -30,14 +30,11 @@ fn char_classes(v: &str) -> usize {
 fn looks_like_code(v: &str) -> bool {
     let ident = |s: &str| {
         !s.is_empty()
-            && s.bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };
     v.split('.').all(ident) && (v.contains('.') || !v.bytes().any(|b| b.is_ascii_digit()))
-        || v.bytes()
-            .any(|b| matches!(b, b'(' | b')' | b'{' | b'}' | b'[' | b']' | b'<' | b'>'))
+        || v.bytes().any(|b| matches!(b, b'(' | b')' | b'{' | b'}' | b'[' | b']' | b'<' | b'>'))
         || v.starts_with("http")
 }
 
@@ -47,12 +44,7 @@ pub fn literal_secret(name: &str, value: &str) -> bool {
     if !is_secret_name(&tokens) || is_placeholder(value) || looks_like_code(value) {
         return false;
     }
-    let password = tokens.iter().any(|t| {
-        matches!(
-            t.as_str(),
-            "password" | "passwd" | "passphrase" | "pwd" | "pass"
-        )
-    });
+    let password = tokens.iter().any(|t| matches!(t.as_str(), "password" | "passwd" | "passphrase" | "pwd" | "pass"));
     if password {
         value.len() >= 8 && entropy(value) >= 2.5 && char_classes(value) >= 2
     } else {
@@ -93,10 +85,7 @@ pub fn detect(src: &Source<'_>, keyword_offsets: &[usize], out: &mut Vec<Hit>) {
                 Severity::Low,
                 span,
                 value.as_str().as_bytes().to_vec(),
-                format!(
-                    "`{}` is assigned a literal high-entropy value",
-                    name.as_str()
-                ),
+                format!("`{}` is assigned a literal high-entropy value", name.as_str()),
             ));
         }
     }

@@ -6,11 +6,7 @@ use crate::source::{Hit, Source};
 fn plausible_key(k: &str) -> bool {
     let l = k.to_ascii_lowercase();
     !super::is_placeholder(k)
-        && ![
-            "your", "key", "api", "demo", "xxxx", "project", "token", "0000",
-        ]
-        .iter()
-        .any(|w| l.contains(w))
+        && !["your", "key", "api", "demo", "xxxx", "project", "token", "0000"].iter().any(|w| l.contains(w))
         && super::entropy(k) >= 3.0
 }
 
@@ -28,12 +24,7 @@ pub fn detect_provider(src: &Source<'_>, out: &mut Vec<Hit>) {
         if !plausible_key(key.as_str()) {
             continue;
         }
-        let name = provider
-            .as_str()
-            .split(['.', '/'])
-            .next()
-            .unwrap_or("provider")
-            .to_ascii_lowercase();
+        let name = provider.as_str().split(['.', '/']).next().unwrap_or("provider").to_ascii_lowercase();
         out.push(Hit::secret(
             "rpc-url-api-key",
             Severity::High,
@@ -45,9 +36,7 @@ pub fn detect_provider(src: &Source<'_>, out: &mut Vec<Hit>) {
 }
 
 pub fn detect_url_credentials(src: &Source<'_>, out: &mut Vec<Hit>) {
-    let Some(re) = regex!(
-        r"\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20})://([^\s:/@'`\x22]{1,64}):([^\s/@'`\x22]{3,128})@[A-Za-z0-9.\-\[\]]+"
-    ) else {
+    let Some(re) = regex!(r"\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20})://([^\s:/@'`\x22]{1,64}):([^\s/@'`\x22]{3,128})@[A-Za-z0-9.\-\[\]]+") else {
         return;
     };
     for c in re.captures_iter(&src.text) {
