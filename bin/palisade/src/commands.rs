@@ -35,9 +35,12 @@ impl ClientArgs {
     fn client(&self) -> Result<Client> {
         let token = match (&self.token, &self.token_file) {
             (Some(t), _) => Some(t.clone()),
-            (None, Some(f)) => {
-                Some(std::fs::read_to_string(f).with_context(|| format!("cannot read token file `{}`", f.display()))?.trim().to_string())
-            }
+            (None, Some(f)) => Some(
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read token file `{}`", f.display()))?
+                    .trim()
+                    .to_string(),
+            ),
             (None, None) => None,
         };
         Client::new(&self.addr, token)
@@ -61,7 +64,10 @@ fn read_secret(prompt: &str) -> Result<zeroize::Zeroizing<String>> {
 }
 
 fn read_secret_file(path: &PathBuf) -> Result<zeroize::Zeroizing<String>> {
-    let s = zeroize::Zeroizing::new(std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?);
+    let s = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?,
+    );
     Ok(zeroize::Zeroizing::new(s.trim().to_string()))
 }
 
@@ -102,28 +108,47 @@ pub fn init(args: InitArgs) -> Result<()> {
         };
         InitRequest::Passphrase(SecretString::new(p.to_string()))
     } else {
-        if !args.share_recipients.is_empty() && args.share_recipients.len() != args.shares as usize {
-            bail!("give exactly one --share-recipient per share ({} shares, {} recipients)", args.shares, args.share_recipients.len());
+        if !args.share_recipients.is_empty() && args.share_recipients.len() != args.shares as usize
+        {
+            bail!(
+                "give exactly one --share-recipient per share ({} shares, {} recipients)",
+                args.shares,
+                args.share_recipients.len()
+            );
         }
-        InitRequest::Shamir { shares: args.shares, threshold: args.threshold }
+        InitRequest::Shamir {
+            shares: args.shares,
+            threshold: args.threshold,
+        }
     };
     // Fail before creating anything if a recipient is malformed.
     for r in &args.share_recipients {
         palisade_crypto::backup::parse_recipient(r).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let config = Config { data_dir: args.data_dir.clone(), ..Config::default() };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let config = Config {
+        data_dir: args.data_dir.clone(),
+        ..Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
     let (shares, root) = rt.block_on(async {
         let node = Node::open(config).await?;
         if node.barrier().is_initialized()? {
-            bail!("`{}` is already initialised; refusing to overwrite its seal", args.data_dir.display());
+            bail!(
+                "`{}` is already initialised; refusing to overwrite its seal",
+                args.data_dir.display()
+            );
         }
         let out = node.bootstrap(request).await?;
         node.seal();
         Ok::<_, anyhow::Error>(out)
     })?;
     println!("Initialised {}.", args.data_dir.display());
-    let share_dir = args.share_dir.clone().or_else(|| (!args.share_recipients.is_empty()).then(|| args.data_dir.with_extension("shares")));
+    let share_dir = args.share_dir.clone().or_else(|| {
+        (!args.share_recipients.is_empty()).then(|| args.data_dir.with_extension("shares"))
+    });
     if !shares.is_empty() {
         match &share_dir {
             Some(dir) => {
@@ -132,12 +157,17 @@ pub fn init(args: InitArgs) -> Result<()> {
                     if let Some(r) = args.share_recipients.get(i) {
                         let enc = palisade_crypto::backup::encrypt(
                             std::slice::from_ref(r),
-                            &palisade_crypto::SecretBytes::from_slice(share.expose_secret().as_bytes()),
+                            &palisade_crypto::SecretBytes::from_slice(
+                                share.expose_secret().as_bytes(),
+                            ),
                         )
                         .map_err(|e| anyhow::anyhow!("{e}"))?;
                         write_private(&dir.join(format!("share-{}.age", i + 1)), &enc)?;
                     } else {
-                        write_private(&dir.join(format!("share-{}.txt", i + 1)), share.expose_secret())?;
+                        write_private(
+                            &dir.join(format!("share-{}.txt", i + 1)),
+                            share.expose_secret(),
+                        )?;
                     }
                 }
                 println!(
@@ -159,9 +189,15 @@ pub fn init(args: InitArgs) -> Result<()> {
             write_private(f, &root.token)?;
             println!("Root API key written to {}.", f.display());
         }
-        None => println!("\nRoot API key (shown once; create narrower credentials for applications):\n  {}", root.token),
+        None => println!(
+            "\nRoot API key (shown once; create narrower credentials for applications):\n  {}",
+            root.token
+        ),
     }
-    println!("\nThe instance is sealed. Start it with `palisade serve --data-dir {}` and unseal it.", args.data_dir.display());
+    println!(
+        "\nThe instance is sealed. Start it with `palisade serve --data-dir {}` and unseal it.",
+        args.data_dir.display()
+    );
     Ok(())
 }
 
@@ -190,7 +226,8 @@ pub fn unseal(args: UnsealArgs) -> Result<()> {
             (Some(f), Some(id)) => {
                 let identity = read_secret_file(id)?;
                 let data = std::fs::read(f)?;
-                let plain = palisade_crypto::backup::decrypt(&identity, &data).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let plain = palisade_crypto::backup::decrypt(&identity, &data)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 zeroize::Zeroizing::new(String::from_utf8(plain.expose_secret().to_vec())?)
             }
             (Some(f), None) => read_secret_file(f)?,
@@ -323,12 +360,18 @@ fn print_key(v: &Value, raw: bool) -> Result<()> {
         "created:    {}",
         v["created_at"]
             .as_u64()
-            .map(|t| humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)).to_string())
+            .map(|t| humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)
+            )
+            .to_string())
             .unwrap_or_default()
     );
     if let Some(labels) = v.get("labels").and_then(Value::as_object) {
         if !labels.is_empty() {
-            let l: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect();
+            let l: Vec<String> = labels
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect();
             println!("labels:     {}", l.join(", "));
         }
     }
@@ -337,19 +380,38 @@ fn print_key(v: &Value, raw: bool) -> Result<()> {
 
 pub fn key(cmd: KeyCommand) -> Result<()> {
     match cmd {
-        KeyCommand::New { client, key_type, labels } => {
-            let v = client.client()?.post("/v1/keys", json!({"type": key_type, "labels": parse_labels(&labels)?}))?;
+        KeyCommand::New {
+            client,
+            key_type,
+            labels,
+        } => {
+            let v = client.client()?.post(
+                "/v1/keys",
+                json!({"type": key_type, "labels": parse_labels(&labels)?}),
+            )?;
             print_key(&v, client.json)
         }
-        KeyCommand::Import { client, key_type, private_key_file, keystore, password_file, labels } => {
+        KeyCommand::Import {
+            client,
+            key_type,
+            private_key_file,
+            keystore,
+            password_file,
+            labels,
+        } => {
             let labels = parse_labels(&labels)?;
             let body = match (private_key_file, keystore) {
                 (Some(f), None) => {
-                    let hex_key = if f.as_os_str() == "-" { read_secret("Private key (hex): ")? } else { read_secret_file(&f)? };
+                    let hex_key = if f.as_os_str() == "-" {
+                        read_secret("Private key (hex): ")?
+                    } else {
+                        read_secret_file(&f)?
+                    };
                     json!({"type": key_type, "private_key": hex_key.as_str(), "labels": labels})
                 }
                 (None, Some(ks)) => {
-                    let json_text = std::fs::read_to_string(&ks).with_context(|| format!("cannot read keystore `{}`", ks.display()))?;
+                    let json_text = std::fs::read_to_string(&ks)
+                        .with_context(|| format!("cannot read keystore `{}`", ks.display()))?;
                     let password = match password_file {
                         Some(p) => read_secret_file(&p)?,
                         None => read_secret("Keystore password: ")?,
@@ -366,15 +428,29 @@ pub fn key(cmd: KeyCommand) -> Result<()> {
             if client.json {
                 return print_json(&v);
             }
-            println!("{:<22} {:<10} {:<44} {:<10} LABELS", "ID", "TYPE", "ADDRESS / PUBLIC KEY", "STATUS");
+            println!(
+                "{:<22} {:<10} {:<44} {:<10} LABELS",
+                "ID", "TYPE", "ADDRESS / PUBLIC KEY", "STATUS"
+            );
             for k in v["keys"].as_array().into_iter().flatten() {
                 let ident = k
                     .get("address")
                     .and_then(Value::as_str)
                     .map(str::to_string)
-                    .unwrap_or_else(|| k["public_key"].as_str().unwrap_or("").chars().take(42).collect());
-                let labels: Vec<String> =
-                    k["labels"].as_object().into_iter().flatten().map(|(a, b)| format!("{a}={}", b.as_str().unwrap_or(""))).collect();
+                    .unwrap_or_else(|| {
+                        k["public_key"]
+                            .as_str()
+                            .unwrap_or("")
+                            .chars()
+                            .take(42)
+                            .collect()
+                    });
+                let labels: Vec<String> = k["labels"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(a, b)| format!("{a}={}", b.as_str().unwrap_or("")))
+                    .collect();
                 println!(
                     "{:<22} {:<10} {:<44} {:<10} {}",
                     k["id"].as_str().unwrap_or(""),
@@ -386,17 +462,32 @@ pub fn key(cmd: KeyCommand) -> Result<()> {
             }
             Ok(())
         }
-        KeyCommand::Show { client, key } => print_key(&client.client()?.get(&format!("/v1/keys/{key}"))?, client.json),
-        KeyCommand::Freeze { client, key } => print_key(&client.client()?.post(&format!("/v1/keys/{key}/freeze"), json!({}))?, client.json),
-        KeyCommand::Unfreeze { client, key } => {
-            print_key(&client.client()?.post(&format!("/v1/keys/{key}/unfreeze"), json!({}))?, client.json)
-        }
+        KeyCommand::Show { client, key } => print_key(
+            &client.client()?.get(&format!("/v1/keys/{key}"))?,
+            client.json,
+        ),
+        KeyCommand::Freeze { client, key } => print_key(
+            &client
+                .client()?
+                .post(&format!("/v1/keys/{key}/freeze"), json!({}))?,
+            client.json,
+        ),
+        KeyCommand::Unfreeze { client, key } => print_key(
+            &client
+                .client()?
+                .post(&format!("/v1/keys/{key}/unfreeze"), json!({}))?,
+            client.json,
+        ),
         KeyCommand::Destroy { client, key, yes } => {
             if !yes {
                 bail!("destroying `{key}` is irreversible: rerun with --yes");
             }
             let c = client.client()?;
-            let v = c.call(reqwest::Method::DELETE, &format!("/v1/keys/{key}?confirm={key}"), None)?;
+            let v = c.call(
+                reqwest::Method::DELETE,
+                &format!("/v1/keys/{key}?confirm={key}"),
+                None,
+            )?;
             print_key(&v, client.json)
         }
     }
@@ -439,7 +530,14 @@ pub enum CredentialCommand {
 
 pub fn credential(cmd: CredentialCommand) -> Result<()> {
     match cmd {
-        CredentialCommand::Create { client, name, keys, methods, expires, admin } => {
+        CredentialCommand::Create {
+            client,
+            name,
+            keys,
+            methods,
+            expires,
+            admin,
+        } => {
             let mut body = json!({"name": name, "keys": keys, "methods": methods, "admin": admin});
             if let Some(e) = expires {
                 body["expires_in_secs"] = json!(std::time::Duration::from(e).as_secs());
@@ -449,7 +547,10 @@ pub fn credential(cmd: CredentialCommand) -> Result<()> {
                 return print_json(&v);
             }
             println!("Credential {} created.", v["id"].as_str().unwrap_or(""));
-            println!("API key (shown once): {}", v["token"].as_str().unwrap_or(""));
+            println!(
+                "API key (shown once): {}",
+                v["token"].as_str().unwrap_or("")
+            );
             Ok(())
         }
         CredentialCommand::List { client } => {
@@ -457,10 +558,22 @@ pub fn credential(cmd: CredentialCommand) -> Result<()> {
             if client.json {
                 return print_json(&v);
             }
-            println!("{:<18} {:<20} {:<16} {:<6} STATE", "ID", "NAME", "METHODS", "ADMIN");
+            println!(
+                "{:<18} {:<20} {:<16} {:<6} STATE",
+                "ID", "NAME", "METHODS", "ADMIN"
+            );
             for c in v["credentials"].as_array().into_iter().flatten() {
-                let methods: Vec<&str> = c["methods"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-                let state = if !c["revoked_at"].is_null() { "revoked" } else { "active" };
+                let methods: Vec<&str> = c["methods"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let state = if !c["revoked_at"].is_null() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 println!(
                     "{:<18} {:<20} {:<16} {:<6} {state}",
                     c["id"].as_str().unwrap_or(""),
@@ -472,7 +585,9 @@ pub fn credential(cmd: CredentialCommand) -> Result<()> {
             Ok(())
         }
         CredentialCommand::Revoke { client, id } => {
-            let v = client.client()?.post(&format!("/v1/credentials/{id}/revoke"), json!({}))?;
+            let v = client
+                .client()?
+                .post(&format!("/v1/credentials/{id}/revoke"), json!({}))?;
             if client.json {
                 return print_json(&v);
             }
@@ -506,10 +621,20 @@ pub fn backup(args: BackupArgs) -> Result<()> {
     if !args.yes {
         bail!("a backup exports key material (encrypted to the recipients): rerun with --yes");
     }
-    let v = args.client.client()?.post("/v1/backup", json!({"recipients": args.recipients, "keys": args.keys, "confirm": true}))?;
-    let text = v["backup"].as_str().context("server answer has no backup")?;
+    let v = args.client.client()?.post(
+        "/v1/backup",
+        json!({"recipients": args.recipients, "keys": args.keys, "confirm": true}),
+    )?;
+    let text = v["backup"]
+        .as_str()
+        .context("server answer has no backup")?;
     write_private(&args.out, text.trim_end())?;
-    println!("Wrote {} keys to {} (encrypted to {} recipient(s)).", v["keys"], args.out.display(), args.recipients.len());
+    println!(
+        "Wrote {} keys to {} (encrypted to {} recipient(s)).",
+        v["keys"],
+        args.out.display(),
+        args.recipients.len()
+    );
     Ok(())
 }
 
@@ -531,17 +656,29 @@ pub fn restore(args: RestoreArgs) -> Result<()> {
     if !args.yes {
         bail!("restoring imports key material into this instance: rerun with --yes");
     }
-    let backup = std::fs::read_to_string(&args.from).with_context(|| format!("cannot read `{}`", args.from.display()))?;
+    let backup = std::fs::read_to_string(&args.from)
+        .with_context(|| format!("cannot read `{}`", args.from.display()))?;
     let identity = read_secret_file(&args.identity)?;
-    let v = args.client.client()?.post("/v1/restore", json!({"backup": backup, "identity": identity.as_str(), "confirm": true}))?;
+    let v = args.client.client()?.post(
+        "/v1/restore",
+        json!({"backup": backup, "identity": identity.as_str(), "confirm": true}),
+    )?;
     if args.client.json {
         return print_json(&v);
     }
     for k in v["restored"].as_array().into_iter().flatten() {
-        println!("restored {} {}", k["id"].as_str().unwrap_or(""), k.get("address").and_then(Value::as_str).unwrap_or(""));
+        println!(
+            "restored {} {}",
+            k["id"].as_str().unwrap_or(""),
+            k.get("address").and_then(Value::as_str).unwrap_or("")
+        );
     }
     for s in v["skipped"].as_array().into_iter().flatten() {
-        println!("skipped  {} ({})", s[0].as_str().unwrap_or(""), s[1].as_str().unwrap_or(""));
+        println!(
+            "skipped  {} ({})",
+            s[0].as_str().unwrap_or(""),
+            s[1].as_str().unwrap_or("")
+        );
     }
     Ok(())
 }
@@ -601,7 +738,11 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             if client.json {
                 return print_json(&v);
             }
-            println!("Audit log verified: {} entries, root {}.", v["size"], v["root"].as_str().unwrap_or(""));
+            println!(
+                "Audit log verified: {} entries, root {}.",
+                v["size"],
+                v["root"].as_str().unwrap_or("")
+            );
             Ok(())
         }
     }

@@ -5,8 +5,16 @@
 pub fn harden_process() {
     #[cfg(target_os = "linux")]
     {
-        use rustix::process::{set_dumpable_behavior, setrlimit, DumpableBehavior, Resource, Rlimit};
-        if let Err(e) = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) }) {
+        use rustix::process::{
+            set_dumpable_behavior, setrlimit, DumpableBehavior, Resource, Rlimit,
+        };
+        if let Err(e) = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum: Some(0),
+            },
+        ) {
             eprintln!("warning: could not disable core dumps: {e}");
         }
         if let Err(e) = set_dumpable_behavior(DumpableBehavior::NotDumpable) {

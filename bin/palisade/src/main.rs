@@ -16,7 +16,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "palisade", version, about = "Key custody, signing gateway and security scanner for Web3 infrastructure")]
+#[command(
+    name = "palisade",
+    version,
+    about = "Key custody, signing gateway and security scanner for Web3 infrastructure"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -70,7 +74,9 @@ fn main() -> ExitCode {
         Command::Operator(cmd) => commands::operator(cmd),
         Command::Audit(cmd) => commands::audit(cmd),
         // The scanner defines its own exit codes (0 clean, 1 findings, 2 error).
-        Command::Scan(args) => return ExitCode::from(palisade_scan::cli::run(&args).clamp(0, 255) as u8),
+        Command::Scan(args) => {
+            return ExitCode::from(palisade_scan::cli::run(&args).clamp(0, 255) as u8)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

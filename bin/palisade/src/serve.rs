@@ -36,32 +36,48 @@ pub struct ServeArgs {
 fn parse_upstream(s: &str) -> Result<ChainConfig> {
     match s.split_once('=') {
         Some((id, url)) => Ok(ChainConfig {
-            id: Some(id.parse().with_context(|| format!("`{id}` in --upstream is not a chain id"))?),
+            id: Some(
+                id.parse()
+                    .with_context(|| format!("`{id}` in --upstream is not a chain id"))?,
+            ),
             upstream: url.to_string(),
         }),
-        None => Ok(ChainConfig { id: None, upstream: s.to_string() }),
+        None => Ok(ChainConfig {
+            id: None,
+            upstream: s.to_string(),
+        }),
     }
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 pub fn run(args: ServeArgs) -> Result<()> {
     init_tracing();
     let mut config = match &args.config {
-        Some(path) => {
-            Config::from_toml(&std::fs::read_to_string(path).with_context(|| format!("cannot read config `{}`", path.display()))?)
-                .map_err(anyhow::Error::msg)?
-        }
+        Some(path) => Config::from_toml(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config `{}`", path.display()))?,
+        )
+        .map_err(anyhow::Error::msg)?,
         None => Config::default(),
     };
     if let Some(l) = args.listen {
         config.listen = l;
     }
     if !args.upstream.is_empty() {
-        config.chains = args.upstream.iter().map(|s| parse_upstream(s)).collect::<Result<_>>()?;
+        config.chains = args
+            .upstream
+            .iter()
+            .map(|s| parse_upstream(s))
+            .collect::<Result<_>>()?;
     }
     let _tempdir;
     if args.dev {
@@ -70,11 +86,17 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if !config.listen.ip().is_loopback() {
             bail!("--dev refuses to listen on non-loopback address {}: dev mode auto-unseals and prints a root token", config.listen);
         }
-        let dir = tempfile::Builder::new().prefix("palisade-dev-").tempdir().context("cannot create a temporary data directory")?;
+        let dir = tempfile::Builder::new()
+            .prefix("palisade-dev-")
+            .tempdir()
+            .context("cannot create a temporary data directory")?;
         config.data_dir = dir.path().to_path_buf();
         _tempdir = Some(dir);
         if config.chains.is_empty() {
-            config.chains.push(ChainConfig { id: Some(31337), upstream: "http://127.0.0.1:8545".into() });
+            config.chains.push(ChainConfig {
+                id: Some(31337),
+                upstream: "http://127.0.0.1:8545".into(),
+            });
         }
     } else {
         _tempdir = None;
@@ -82,7 +104,10 @@ pub fn run(args: ServeArgs) -> Result<()> {
             config.data_dir = d;
         }
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("palisade").build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("palisade")
+        .build()?;
     rt.block_on(async move {
         let node = Node::open(config.clone()).await?;
         if args.dev {
@@ -127,13 +152,14 @@ pub fn run(args: ServeArgs) -> Result<()> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -154,7 +180,9 @@ pub fn write_private(path: &std::path::Path, contents: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
     f.write_all(contents.as_bytes())?;
     f.write_all(b"\n")?;
     f.sync_all()?;

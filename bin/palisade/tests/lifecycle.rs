@@ -1,5 +1,10 @@
 //! Seal lifecycle, crash safety, backup/restore and bad data directories, on the real binary.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 mod common;
 
@@ -32,12 +37,31 @@ fn init_shamir(t: &tempfile::TempDir, shares: &str, threshold: &str) -> (Vec<Str
     );
     assert_eq!(code, 0, "{out}{err}");
     let n: usize = shares.parse().unwrap();
-    let shares = (1..=n).map(|i| std::fs::read_to_string(share_dir.join(format!("share-{i}.txt"))).unwrap().trim().to_string()).collect();
-    (shares, std::fs::read_to_string(token_file).unwrap().trim().to_string())
+    let shares = (1..=n)
+        .map(|i| {
+            std::fs::read_to_string(share_dir.join(format!("share-{i}.txt")))
+                .unwrap()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    (
+        shares,
+        std::fs::read_to_string(token_file)
+            .unwrap()
+            .trim()
+            .to_string(),
+    )
 }
 
 async fn unseal(s: &Server, share: &str) -> (u16, serde_json::Value) {
-    s.admin_as(None, Method::POST, "/v1/sys/unseal", Some(json!({"share": share}))).await
+    s.admin_as(
+        None,
+        Method::POST,
+        "/v1/sys/unseal",
+        Some(json!({"share": share})),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -62,7 +86,13 @@ async fn restart_is_sealed_and_needs_threshold_shares() {
     let (foreign, _) = init_shamir(&other, "2", "2");
     let (st, v) = unseal(&s, &foreign[0]).await;
     assert_eq!(st, 400);
-    assert!(v["error"].as_str().unwrap().contains("different Palisade instance"), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("different Palisade instance"),
+        "{v}"
+    );
     let mut garbled = shares[0].clone();
     garbled.replace_range(30..31, if &garbled[30..31] == "a" { "b" } else { "a" });
     let (st, v) = unseal(&s, &garbled).await;
@@ -72,12 +102,21 @@ async fn restart_is_sealed_and_needs_threshold_shares() {
     // Too few shares: still sealed.
     let (st, v) = unseal(&s, &shares[2]).await;
     assert_eq!(st, 200);
-    assert_eq!((v["sealed"].as_bool(), v["progress"].as_u64()), (Some(true), Some(1)));
+    assert_eq!(
+        (v["sealed"].as_bool(), v["progress"].as_u64()),
+        (Some(true), Some(1))
+    );
     let (_, v) = unseal(&s, &shares[0]).await;
     assert_eq!(v["sealed"], false, "{v}");
     let (st, _) = s.admin(Method::GET, "/readyz", None).await;
     assert_eq!(st, 200);
-    let (st, k) = s.admin(Method::POST, "/v1/keys", Some(json!({"labels": {"team": "treasury"}}))).await;
+    let (st, k) = s
+        .admin(
+            Method::POST,
+            "/v1/keys",
+            Some(json!({"labels": {"team": "treasury"}})),
+        )
+        .await;
     assert_eq!(st, 201, "{k}");
 
     // Seal via the API: keys wiped, requests refused.
@@ -104,13 +143,41 @@ async fn passphrase_seal_refuses_wrong_passphrase() {
     let pass = t.path().join("pass");
     std::fs::write(&pass, "correct horse battery staple\n").unwrap();
     let tok = t.path().join("tok");
-    let (code, out, err) = cli(&["init", "--data-dir", &path_str(&data), "--passphrase-file", &path_str(&pass), "--root-token-file", &path_str(&tok)], &[]);
+    let (code, out, err) = cli(
+        &[
+            "init",
+            "--data-dir",
+            &path_str(&data),
+            "--passphrase-file",
+            &path_str(&pass),
+            "--root-token-file",
+            &path_str(&tok),
+        ],
+        &[],
+    );
     assert_eq!(code, 0, "{out}{err}");
     let s = Server::data_dir(&data).await;
-    let (st, v) = s.admin_as(None, Method::POST, "/v1/sys/unseal", Some(json!({"passphrase": "wrong horse battery staple"}))).await;
+    let (st, v) = s
+        .admin_as(
+            None,
+            Method::POST,
+            "/v1/sys/unseal",
+            Some(json!({"passphrase": "wrong horse battery staple"})),
+        )
+        .await;
     assert_eq!(st, 400);
-    assert!(v["error"].as_str().unwrap().contains("wrong passphrase"), "{v}");
-    let (st, v) = s.admin_as(None, Method::POST, "/v1/sys/unseal", Some(json!({"passphrase": "correct horse battery staple"}))).await;
+    assert!(
+        v["error"].as_str().unwrap().contains("wrong passphrase"),
+        "{v}"
+    );
+    let (st, v) = s
+        .admin_as(
+            None,
+            Method::POST,
+            "/v1/sys/unseal",
+            Some(json!({"passphrase": "correct horse battery staple"})),
+        )
+        .await;
     assert_eq!((st, &v["sealed"]), (200, &json!(false)), "{v}");
 }
 
@@ -126,14 +193,23 @@ async fn acknowledged_keys_survive_kill_9() {
     let acked = Arc::new(Mutex::new(BTreeSet::new()));
     let mut tasks = Vec::new();
     for _ in 0..8 {
-        let (http, addr, token, acked) = (s.http.clone(), s.addr.clone(), token.clone(), acked.clone());
+        let (http, addr, token, acked) =
+            (s.http.clone(), s.addr.clone(), token.clone(), acked.clone());
         tasks.push(tokio::spawn(async move {
             loop {
-                let r = http.post(format!("{addr}/v1/keys")).bearer_auth(&token).json(&json!({})).send().await;
+                let r = http
+                    .post(format!("{addr}/v1/keys"))
+                    .bearer_auth(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await;
                 match r {
                     Ok(resp) if resp.status().as_u16() == 201 => {
                         let v: serde_json::Value = resp.json().await.unwrap();
-                        acked.lock().unwrap().insert(v["id"].as_str().unwrap().to_string());
+                        acked
+                            .lock()
+                            .unwrap()
+                            .insert(v["id"].as_str().unwrap().to_string());
                     }
                     _ => break,
                 }
@@ -156,9 +232,18 @@ async fn acknowledged_keys_survive_kill_9() {
     let (st, _) = unseal(&s, &shares[0]).await;
     assert_eq!(st, 200, "store must open cleanly after kill -9");
     let (_, v) = s.admin(Method::GET, "/v1/keys", None).await;
-    let present: BTreeSet<String> = v["keys"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap().to_string()).collect();
+    let present: BTreeSet<String> = v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap().to_string())
+        .collect();
     let missing: Vec<_> = acked.difference(&present).collect();
-    assert!(missing.is_empty(), "{} acknowledged keys lost: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged keys lost: {missing:?}",
+        missing.len()
+    );
     let (st, v) = s.admin(Method::POST, "/v1/audit/verify", None).await;
     assert_eq!(st, 200, "audit log must verify after kill -9: {v}");
 }
@@ -167,24 +252,45 @@ async fn acknowledged_keys_survive_kill_9() {
 async fn backup_restore_into_a_fresh_instance_via_cli() {
     let s = Server::dev(&[]).await;
     let k1 = s.import_hardhat0().await;
-    let (_, k2) = s.admin(Method::POST, "/v1/keys", Some(json!({"type": "ed25519"}))).await;
+    let (_, k2) = s
+        .admin(Method::POST, "/v1/keys", Some(json!({"type": "ed25519"})))
+        .await;
     let t = tempdir();
     let (identity, recipient) = palisade_crypto::backup::generate_identity();
     let id_file = t.path().join("id.txt");
     std::fs::write(&id_file, identity.expose_secret()).unwrap();
     let out = t.path().join("backup.age");
-    let env = [("PALISADE_ADDR", s.addr.as_str()), ("PALISADE_TOKEN", s.token.as_deref().unwrap())];
-    let (code, _, err) = cli(&["backup", "--to", &recipient, "--out", &path_str(&out)], &env);
+    let env = [
+        ("PALISADE_ADDR", s.addr.as_str()),
+        ("PALISADE_TOKEN", s.token.as_deref().unwrap()),
+    ];
+    let (code, _, err) = cli(
+        &["backup", "--to", &recipient, "--out", &path_str(&out)],
+        &env,
+    );
     assert_eq!(code, 2, "backup without --yes must refuse");
     assert!(err.contains("--yes"));
-    let (code, o, err) = cli(&["backup", "--to", &recipient, "--out", &path_str(&out), "--yes"], &env);
+    let (code, o, err) = cli(
+        &[
+            "backup",
+            "--to",
+            &recipient,
+            "--out",
+            &path_str(&out),
+            "--yes",
+        ],
+        &env,
+    );
     assert_eq!(code, 0, "{o}{err}");
     let file = std::fs::read_to_string(&out).unwrap();
     assert!(file.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
     assert!(!file.contains(HARDHAT0));
 
     let fresh = Server::dev(&[]).await;
-    let env2 = [("PALISADE_ADDR", fresh.addr.as_str()), ("PALISADE_TOKEN", fresh.token.as_deref().unwrap())];
+    let env2 = [
+        ("PALISADE_ADDR", fresh.addr.as_str()),
+        ("PALISADE_TOKEN", fresh.token.as_deref().unwrap()),
+    ];
     // A tampered file is rejected and restores nothing.
     let tampered = t.path().join("tampered.age");
     let mut lines: Vec<String> = file.lines().map(String::from).collect();
@@ -192,20 +298,56 @@ async fn backup_restore_into_a_fresh_instance_via_cli() {
     let c = l.remove(5);
     l.insert(5, if c == 'A' { 'B' } else { 'A' });
     std::fs::write(&tampered, lines.join("\n")).unwrap();
-    let (code, _, err) = cli(&["restore", "--from", &path_str(&tampered), "--identity", &path_str(&id_file), "--yes"], &env2);
+    let (code, _, err) = cli(
+        &[
+            "restore",
+            "--from",
+            &path_str(&tampered),
+            "--identity",
+            &path_str(&id_file),
+            "--yes",
+        ],
+        &env2,
+    );
     assert_eq!(code, 2, "{err}");
     let (_, v) = fresh.admin(Method::GET, "/v1/keys", None).await;
     assert_eq!(v["keys"].as_array().unwrap().len(), 0);
 
-    let (code, o, err) = cli(&["restore", "--from", &path_str(&out), "--identity", &path_str(&id_file), "--yes"], &env2);
+    let (code, o, err) = cli(
+        &[
+            "restore",
+            "--from",
+            &path_str(&out),
+            "--identity",
+            &path_str(&id_file),
+            "--yes",
+        ],
+        &env2,
+    );
     assert_eq!(code, 0, "{o}{err}");
-    let (_, r1) = fresh.admin(Method::GET, &format!("/v1/keys/{}", k1["id"].as_str().unwrap()), None).await;
-    let (_, r2) = fresh.admin(Method::GET, &format!("/v1/keys/{}", k2["id"].as_str().unwrap()), None).await;
+    let (_, r1) = fresh
+        .admin(
+            Method::GET,
+            &format!("/v1/keys/{}", k1["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    let (_, r2) = fresh
+        .admin(
+            Method::GET,
+            &format!("/v1/keys/{}", k2["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
     assert_eq!(r1["address"], k1["address"]);
     assert_eq!(r2["public_key"], k2["public_key"]);
     // And the restored key signs exactly as the original did.
-    let (_, a) = s.rpc("personal_sign", json!(["0x68656c6c6f", HARDHAT0_ADDR])).await;
-    let (_, b) = fresh.rpc("personal_sign", json!(["0x68656c6c6f", HARDHAT0_ADDR])).await;
+    let (_, a) = s
+        .rpc("personal_sign", json!(["0x68656c6c6f", HARDHAT0_ADDR]))
+        .await;
+    let (_, b) = fresh
+        .rpc("personal_sign", json!(["0x68656c6c6f", HARDHAT0_ADDR]))
+        .await;
     assert_eq!(a["result"], b["result"]);
 }
 
@@ -215,13 +357,38 @@ async fn corrupt_data_directory_is_a_precise_error() {
     let data = data_dir_in(&t);
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("palisade.redb"), vec![0x42u8; 16384]).unwrap();
-    let (code, _, err) = cli(&["serve", "--data-dir", &path_str(&data), "--listen", &format!("127.0.0.1:{}", free_port()), "--upstream", "1=http://127.0.0.1:9"], &[]);
+    let (code, _, err) = cli(
+        &[
+            "serve",
+            "--data-dir",
+            &path_str(&data),
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--upstream",
+            "1=http://127.0.0.1:9",
+        ],
+        &[],
+    );
     assert_eq!(code, 2);
-    assert!(err.contains("cannot be opened") && err.contains("palisade.redb"), "{err}");
+    assert!(
+        err.contains("cannot be opened") && err.contains("palisade.redb"),
+        "{err}"
+    );
 
     // Uninitialised directory: says what to run.
     let empty = t.path().join("empty");
-    let (code, _, err) = cli(&["serve", "--data-dir", &path_str(&empty), "--listen", &format!("127.0.0.1:{}", free_port()), "--upstream", "1=http://127.0.0.1:9"], &[]);
+    let (code, _, err) = cli(
+        &[
+            "serve",
+            "--data-dir",
+            &path_str(&empty),
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--upstream",
+            "1=http://127.0.0.1:9",
+        ],
+        &[],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("palisade init"), "{err}");
 }

@@ -109,7 +109,10 @@ pub struct AuditLog {
 }
 
 fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn entry_path(seq: u64) -> String {
@@ -145,13 +148,27 @@ fn writer(barrier: Arc<Barrier>, rx: mpsc::Receiver<(AuditRecord, Reply)>) {
             let time_ms = now_ms();
             let mut writes = Vec::with_capacity(group.len() + 1);
             for (record, _) in &group {
-                let entry = AuditEntry { seq: f.size, time_ms, record: record.clone() };
-                let bytes = serde_json::to_vec(&entry).map_err(|e| AuditError::Unavailable(e.to_string()))?;
+                let entry = AuditEntry {
+                    seq: f.size,
+                    time_ms,
+                    record: record.clone(),
+                };
+                let bytes = serde_json::to_vec(&entry)
+                    .map_err(|e| AuditError::Unavailable(e.to_string()))?;
                 f.push(merkle::leaf_hash(&bytes));
-                writes.push(Write::Put { path: entry_path(entry.seq), value: bytes });
+                writes.push(Write::Put {
+                    path: entry_path(entry.seq),
+                    value: bytes,
+                });
             }
-            let head = serde_json::to_vec(&StoredHead { frontier: f.clone() }).map_err(|e| AuditError::Unavailable(e.to_string()))?;
-            writes.push(Write::Put { path: HEAD_PATH.into(), value: head });
+            let head = serde_json::to_vec(&StoredHead {
+                frontier: f.clone(),
+            })
+            .map_err(|e| AuditError::Unavailable(e.to_string()))?;
+            writes.push(Write::Put {
+                path: HEAD_PATH.into(),
+                value: head,
+            });
             barrier.apply(writes, Vec::new())?;
             Ok((first_seq, f))
         })();
@@ -194,34 +211,57 @@ impl AuditLog {
         // `send` blocks only when the queue is full (backpressure), so keep it off the runtime.
         let sent = match queue.try_send((record, tx)) {
             Ok(()) => Ok(()),
-            Err(mpsc::TrySendError::Full(job)) => tokio::task::spawn_blocking(move || queue.send(job).map_err(|_| ()))
-                .await
-                .map_err(|_| AuditError::Unavailable("audit queue task failed".into()))?
-                .map_err(|_| AuditError::Unavailable("audit writer stopped".into())),
-            Err(mpsc::TrySendError::Disconnected(_)) => Err(AuditError::Unavailable("audit writer stopped".into())),
+            Err(mpsc::TrySendError::Full(job)) => {
+                tokio::task::spawn_blocking(move || queue.send(job).map_err(|_| ()))
+                    .await
+                    .map_err(|_| AuditError::Unavailable("audit queue task failed".into()))?
+                    .map_err(|_| AuditError::Unavailable("audit writer stopped".into()))
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                Err(AuditError::Unavailable("audit writer stopped".into()))
+            }
         };
         sent?;
-        rx.await.map_err(|_| AuditError::Unavailable("audit writer stopped".into()))?
+        rx.await
+            .map_err(|_| AuditError::Unavailable("audit writer stopped".into()))?
     }
 
     /// Appends the record of an approved signing request and returns the proof the signer needs.
-    pub async fn audit_signing(&self, record: AuditRecord, key_id: &str, digest: [u8; 32]) -> Result<Audited, AuditError> {
+    pub async fn audit_signing(
+        &self,
+        record: AuditRecord,
+        key_id: &str,
+        digest: [u8; 32],
+    ) -> Result<Audited, AuditError> {
         let seq = self.append(record).await?;
-        Ok(Audited { key_id: key_id.to_string(), digest, seq })
+        Ok(Audited {
+            key_id: key_id.to_string(),
+            digest,
+            seq,
+        })
     }
 
     /// Current tree size and root.
     pub fn head(&self) -> Result<Head, AuditError> {
         let f = load_frontier(&self.barrier)?;
-        Ok(Head { size: f.size, root: f.root() })
+        Ok(Head {
+            size: f.size,
+            root: f.root(),
+        })
     }
 
     /// Reads entries `[from, to)`.
     pub fn entries(&self, from: u64, to: u64) -> Result<Vec<AuditEntry>, AuditError> {
         let mut out = Vec::new();
         for seq in from..to {
-            let raw = self.barrier.get(&entry_path(seq))?.ok_or_else(|| AuditError::Verify(format!("entry {seq} is missing")))?;
-            out.push(serde_json::from_slice(&raw).map_err(|e| AuditError::Verify(format!("entry {seq} is malformed: {e}")))?);
+            let raw = self
+                .barrier
+                .get(&entry_path(seq))?
+                .ok_or_else(|| AuditError::Verify(format!("entry {seq} is missing")))?;
+            out.push(
+                serde_json::from_slice(&raw)
+                    .map_err(|e| AuditError::Verify(format!("entry {seq} is malformed: {e}")))?,
+            );
         }
         Ok(out)
     }
@@ -232,19 +272,29 @@ impl AuditLog {
         let head = self.head()?;
         let stored = self.barrier.scan(ENTRY_PREFIX)?;
         if stored.len() as u64 != head.size {
-            return Err(AuditError::Verify(format!("head commits to {} entries but {} are stored", head.size, stored.len())));
+            return Err(AuditError::Verify(format!(
+                "head commits to {} entries but {} are stored",
+                head.size,
+                stored.len()
+            )));
         }
         let mut leaves = Vec::with_capacity(stored.len());
         for (i, (path, raw)) in stored.iter().enumerate() {
-            let entry: AuditEntry = serde_json::from_slice(raw).map_err(|e| AuditError::Verify(format!("`{path}` is malformed: {e}")))?;
+            let entry: AuditEntry = serde_json::from_slice(raw)
+                .map_err(|e| AuditError::Verify(format!("`{path}` is malformed: {e}")))?;
             if entry.seq != i as u64 || *path != entry_path(i as u64) {
-                return Err(AuditError::Verify(format!("entry at position {i} claims sequence {}", entry.seq)));
+                return Err(AuditError::Verify(format!(
+                    "entry at position {i} claims sequence {}",
+                    entry.seq
+                )));
             }
             leaves.push(merkle::leaf_hash(raw));
         }
         let root = merkle::root_of(&leaves);
         if root != head.root {
-            return Err(AuditError::Verify("entries do not hash to the stored root".into()));
+            return Err(AuditError::Verify(
+                "entries do not hash to the stored root".into(),
+            ));
         }
         Ok(head)
     }
@@ -259,7 +309,8 @@ mod hex_hash {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
         let s = String::deserialize(d)?;
         let v = hex::decode(s).map_err(serde::de::Error::custom)?;
-        v.try_into().map_err(|_| serde::de::Error::custom("hash must be 32 bytes"))
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom("hash must be 32 bytes"))
     }
 }
 

@@ -52,7 +52,9 @@ impl Frontier {
 
     pub fn root(&self) -> Hash {
         let mut iter = self.nodes.iter().rev();
-        let Some(&(_, mut acc)) = iter.next() else { return empty_root() };
+        let Some(&(_, mut acc)) = iter.next() else {
+            return empty_root();
+        };
         for (_, left) in iter {
             acc = node_hash(left, &acc);
         }
@@ -149,7 +151,10 @@ mod tests {
         let root = root_of(&leaves);
         for i in 0..leaves.len() {
             let p = inclusion_proof(&leaves, i);
-            assert!(verify_inclusion(&leaves[i], i as u64, 13, &p, &root), "index {i}");
+            assert!(
+                verify_inclusion(&leaves[i], i as u64, 13, &p, &root),
+                "index {i}"
+            );
             assert!(!verify_inclusion(&leaf_hash(b"x"), i as u64, 13, &p, &root));
         }
     }
@@ -157,8 +162,14 @@ mod tests {
     #[test]
     fn known_rfc6962_empty_and_single_roots() {
         // Empty tree root is SHA-256("") (RFC 6962 §2.1).
-        assert_eq!(hex::encode(empty_root()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(
+            hex::encode(empty_root()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
         // One leaf "" → SHA-256(0x00).
-        assert_eq!(hex::encode(root_of(&[leaf_hash(b"")])), "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+        assert_eq!(
+            hex::encode(root_of(&[leaf_hash(b"")])),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+        );
     }
 }

@@ -11,7 +11,13 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let storage = Arc::new(RedbStorage::open(&dir.path().join("b.redb")).unwrap());
     let barrier = Barrier::new(storage.clone());
-    let shares = barrier.init(InitRequest::Shamir { shares: 5, threshold: 3 }).unwrap().shares;
+    let shares = barrier
+        .init(InitRequest::Shamir {
+            shares: 5,
+            threshold: 3,
+        })
+        .unwrap()
+        .shares;
     for s in &shares[..3] {
         barrier.submit_share(s.expose_secret()).unwrap();
     }
@@ -22,7 +28,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("put_durable", |b| {
         b.iter(|| {
             i += 1;
-            barrier.put(&format!("bench/{}", i % 1024), &record).unwrap();
+            barrier
+                .put(&format!("bench/{}", i % 1024), &record)
+                .unwrap();
         })
     });
     barrier.put("bench/get", &record).unwrap();
@@ -40,7 +48,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     let dir2 = tempfile::tempdir().unwrap();
-    let b2 = Barrier::new(Arc::new(RedbStorage::open(&dir2.path().join("p.redb")).unwrap()));
+    let b2 = Barrier::new(Arc::new(
+        RedbStorage::open(&dir2.path().join("p.redb")).unwrap(),
+    ));
     let pass = palisade_crypto::SecretString::new("correct horse battery staple".into());
     b2.init(InitRequest::Passphrase(pass.clone())).unwrap();
     g.bench_function("passphrase_argon2id_owasp", |b| {

@@ -20,7 +20,11 @@ impl Keyring {
     pub(crate) fn fresh(root: Key32) -> Self {
         let mut terms = BTreeMap::new();
         terms.insert(1, Key32::random());
-        Self { root, terms, active: 1 }
+        Self {
+            root,
+            terms,
+            active: 1,
+        }
     }
 
     pub(crate) fn active(&self) -> (u32, &Key32) {
@@ -40,7 +44,11 @@ impl Keyring {
         let next = self.terms.keys().next_back().copied().unwrap_or(0) + 1;
         let mut terms = self.terms.clone();
         terms.insert(next, Key32::random());
-        Self { root: self.root.clone(), terms, active: next }
+        Self {
+            root: self.root.clone(),
+            terms,
+            active: next,
+        }
     }
 
     /// `active (4) ‖ count (4) ‖ (term (4) ‖ key (32))*`, sealed under the root key.
@@ -56,12 +64,17 @@ impl Keyring {
     }
 
     pub(crate) fn decrypt(root: Key32, raw: &[u8]) -> Result<Self, BarrierError> {
-        let plain = Zeroizing::new(
-            aead::open(&root, KEYRING_AAD, raw).map_err(|_| BarrierError::CorruptSeal("the keyring failed authentication".into()))?,
-        );
+        let plain =
+            Zeroizing::new(aead::open(&root, KEYRING_AAD, raw).map_err(|_| {
+                BarrierError::CorruptSeal("the keyring failed authentication".into())
+            })?);
         let bad = || BarrierError::CorruptSeal("the keyring is malformed".into());
         let word = |at: usize| -> Result<u32, BarrierError> {
-            let b: [u8; 4] = plain.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?;
+            let b: [u8; 4] = plain
+                .get(at..at + 4)
+                .ok_or_else(bad)?
+                .try_into()
+                .map_err(|_| bad())?;
             Ok(u32::from_be_bytes(b))
         };
         let active = word(0)?;
@@ -72,12 +85,17 @@ impl Keyring {
         let mut terms = BTreeMap::new();
         for i in 0..count {
             let at = 8 + i * 36;
-            let key = Key32::from_slice(plain.get(at + 4..at + 36).ok_or_else(bad)?).ok_or_else(bad)?;
+            let key =
+                Key32::from_slice(plain.get(at + 4..at + 36).ok_or_else(bad)?).ok_or_else(bad)?;
             terms.insert(word(at)?, key);
         }
         if !terms.contains_key(&active) {
             return Err(bad());
         }
-        Ok(Self { root, terms, active })
+        Ok(Self {
+            root,
+            terms,
+            active,
+        })
     }
 }

@@ -67,7 +67,9 @@ pub enum BarrierError {
 impl From<StoreError> for BarrierError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict { key } => BarrierError::Conflict { path: key.strip_prefix(DATA_PREFIX).unwrap_or(&key).to_string() },
+            StoreError::Conflict { key } => BarrierError::Conflict {
+                path: key.strip_prefix(DATA_PREFIX).unwrap_or(&key).to_string(),
+            },
             other => BarrierError::Store(other),
         }
     }
@@ -109,7 +111,13 @@ fn aad(header: &[u8], path: &str) -> Vec<u8> {
 impl Barrier {
     /// A barrier over `storage`, sealed.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
-        Self { storage, state: RwLock::new(State::Sealed { progress: Vec::new() }), failed_unseals: std::sync::atomic::AtomicU64::new(0) }
+        Self {
+            storage,
+            state: RwLock::new(State::Sealed {
+                progress: Vec::new(),
+            }),
+            failed_unseals: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 
     pub fn is_sealed(&self) -> bool {
@@ -118,13 +126,16 @@ impl Barrier {
 
     /// How many unseal attempts have failed since start (an input for detection rules).
     pub fn failed_unseal_attempts(&self) -> u64 {
-        self.failed_unseals.load(std::sync::atomic::Ordering::Relaxed)
+        self.failed_unseals
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Wipes every key from memory; the barrier refuses all record access until unsealed.
     pub fn seal(&self) {
         // Dropping the keyring zeroizes its keys.
-        *self.state.write() = State::Sealed { progress: Vec::new() };
+        *self.state.write() = State::Sealed {
+            progress: Vec::new(),
+        };
     }
 
     fn encrypt_record(keyring: &Keyring, path: &str, plaintext: &[u8]) -> Vec<u8> {
@@ -139,21 +150,37 @@ impl Barrier {
         out
     }
 
-    fn decrypt_record(keyring: &Keyring, path: &str, raw: &[u8]) -> Result<(u32, Vec<u8>), BarrierError> {
+    fn decrypt_record(
+        keyring: &Keyring,
+        path: &str,
+        raw: &[u8],
+    ) -> Result<(u32, Vec<u8>), BarrierError> {
         if raw.len() < HEADER_LEN {
             return Err(BarrierError::Tampered { path: path.into() });
         }
         let (header, ct) = raw.split_at(HEADER_LEN);
         if header[0] != RECORD_VERSION {
-            return Err(BarrierError::UnknownVersion { path: path.into(), version: header[0] });
+            return Err(BarrierError::UnknownVersion {
+                path: path.into(),
+                version: header[0],
+            });
         }
         let term = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
-        let key = keyring.term(term).ok_or_else(|| BarrierError::UnknownTerm { path: path.into(), term })?;
-        let plain = aead::open(key, &aad(header, path), ct).map_err(|_| BarrierError::Tampered { path: path.into() })?;
+        let key = keyring
+            .term(term)
+            .ok_or_else(|| BarrierError::UnknownTerm {
+                path: path.into(),
+                term,
+            })?;
+        let plain = aead::open(key, &aad(header, path), ct)
+            .map_err(|_| BarrierError::Tampered { path: path.into() })?;
         Ok((term, plain))
     }
 
-    fn with_keyring<T>(&self, f: impl FnOnce(&Keyring) -> Result<T, BarrierError>) -> Result<T, BarrierError> {
+    fn with_keyring<T>(
+        &self,
+        f: impl FnOnce(&Keyring) -> Result<T, BarrierError>,
+    ) -> Result<T, BarrierError> {
         match &*self.state.read() {
             State::Unsealed(k) => f(k),
             State::Sealed { .. } => Err(BarrierError::Sealed),
@@ -171,7 +198,9 @@ impl Barrier {
 
     /// Every record under `prefix`, decrypted, in path order.
     pub fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, BarrierError> {
-        let raw = self.storage.scan_prefix(&format!("{DATA_PREFIX}{prefix}"))?;
+        let raw = self
+            .storage
+            .scan_prefix(&format!("{DATA_PREFIX}{prefix}"))?;
         self.with_keyring(|k| {
             raw.iter()
                 .map(|(key, value)| {
@@ -194,7 +223,13 @@ impl Barrier {
     }
 
     pub fn put(&self, path: &str, value: &[u8]) -> Result<(), BarrierError> {
-        self.apply(vec![Write::Put { path: path.into(), value: value.to_vec() }], Vec::new())
+        self.apply(
+            vec![Write::Put {
+                path: path.into(),
+                value: value.to_vec(),
+            }],
+            Vec::new(),
+        )
     }
 
     pub fn delete(&self, path: &str) -> Result<(), BarrierError> {
@@ -203,7 +238,11 @@ impl Barrier {
 
     /// Atomically applies `writes` if every `(path, expected plaintext)` check holds
     /// (`None` = must not exist); otherwise changes nothing and returns [`BarrierError::Conflict`].
-    pub fn apply(&self, writes: Vec<Write>, checks: Vec<(String, Option<Vec<u8>>)>) -> Result<(), BarrierError> {
+    pub fn apply(
+        &self,
+        writes: Vec<Write>,
+        checks: Vec<(String, Option<Vec<u8>>)>,
+    ) -> Result<(), BarrierError> {
         let mut batch = Batch::new();
         for (path, expected) in &checks {
             check_path(path)?;
@@ -253,7 +292,9 @@ impl Barrier {
         let old_raw = self.storage.get(seal::KEYRING_KEY)?;
         let next = keyring.with_new_term();
         let raw = next.encrypt()?;
-        let batch = Batch::new().check(seal::KEYRING_KEY, old_raw).put(seal::KEYRING_KEY, raw);
+        let batch = Batch::new()
+            .check(seal::KEYRING_KEY, old_raw)
+            .put(seal::KEYRING_KEY, raw);
         self.storage.apply(batch)?;
         let term = next.active().0;
         *keyring = next;
@@ -272,7 +313,11 @@ impl Barrier {
                 Ok((term != k.active().0).then(|| Self::encrypt_record(k, &path, &plain)))
             })?;
             if let Some(sealed) = redo {
-                match self.storage.apply(Batch::new().check(key.clone(), Some(value)).put(key, sealed)) {
+                match self.storage.apply(
+                    Batch::new()
+                        .check(key.clone(), Some(value))
+                        .put(key, sealed),
+                ) {
                     Ok(()) => rewritten += 1,
                     Err(StoreError::Conflict { .. }) => {}
                     Err(e) => return Err(e.into()),

@@ -62,11 +62,16 @@ fn root_aad(config_bytes: &[u8]) -> Vec<u8> {
 
 impl Barrier {
     fn load_config(&self) -> Result<Option<(SealConfig, Vec<u8>)>, BarrierError> {
-        let Some(raw) = self.storage.get(CONFIG_KEY)? else { return Ok(None) };
-        let config: SealConfig =
-            serde_json::from_slice(&raw).map_err(|e| BarrierError::CorruptSeal(format!("seal config is not valid: {e}")))?;
+        let Some(raw) = self.storage.get(CONFIG_KEY)? else {
+            return Ok(None);
+        };
+        let config: SealConfig = serde_json::from_slice(&raw)
+            .map_err(|e| BarrierError::CorruptSeal(format!("seal config is not valid: {e}")))?;
         if config.version != 1 {
-            return Err(BarrierError::CorruptSeal(format!("unknown seal config version {}", config.version)));
+            return Err(BarrierError::CorruptSeal(format!(
+                "unknown seal config version {}",
+                config.version
+            )));
         }
         Ok(Some((config, raw)))
     }
@@ -83,11 +88,20 @@ impl Barrier {
             State::Unsealed(_) => (false, 0),
         };
         let (seal_type, shares, threshold) = match config.as_ref().map(|(c, _)| &c.kind) {
-            Some(SealKind::Shamir { shares, threshold }) => (Some("shamir"), Some(*shares), Some(*threshold)),
+            Some(SealKind::Shamir { shares, threshold }) => {
+                (Some("shamir"), Some(*shares), Some(*threshold))
+            }
             Some(SealKind::Passphrase { .. }) => (Some("passphrase"), None, None),
             None => (None, None, None),
         };
-        Ok(SealStatus { initialized: config.is_some(), sealed, seal_type, shares, threshold, progress })
+        Ok(SealStatus {
+            initialized: config.is_some(),
+            sealed,
+            seal_type,
+            shares,
+            threshold,
+            progress,
+        })
     }
 
     /// Creates the root key, the first data key and the seal. Leaves the barrier sealed.
@@ -100,7 +114,9 @@ impl Barrier {
         let (kind, unseal_key, shares) = match request {
             InitRequest::Shamir { shares, threshold } => {
                 if shares > MAX_SHARES {
-                    return Err(BarrierError::Unseal(format!("at most {MAX_SHARES} shares are supported")));
+                    return Err(BarrierError::Unseal(format!(
+                        "at most {MAX_SHARES} shares are supported"
+                    )));
                 }
                 let unseal_key = Key32::random();
                 let text = shamir::split(&unseal_key, instance, shares, threshold)?;
@@ -108,42 +124,71 @@ impl Barrier {
             }
             InitRequest::Passphrase(pass) => {
                 if pass.expose_secret().chars().count() < 12 {
-                    return Err(BarrierError::Unseal("the passphrase must be at least 12 characters".into()));
+                    return Err(BarrierError::Unseal(
+                        "the passphrase must be at least 12 characters".into(),
+                    ));
                 }
                 let mut salt = [0u8; 16];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
                 let params = Argon2Params::default();
                 let key = kdf::derive_key(pass.expose_secret().as_bytes(), &salt, &params)?;
-                (SealKind::Passphrase { salt: hex::encode(salt), argon2: params }, key, Vec::new())
+                (
+                    SealKind::Passphrase {
+                        salt: hex::encode(salt),
+                        argon2: params,
+                    },
+                    key,
+                    Vec::new(),
+                )
             }
         };
-        let config = SealConfig { version: 1, instance: hex::encode(instance), kind };
-        let config_bytes = serde_json::to_vec(&config).map_err(|e| BarrierError::CorruptSeal(e.to_string()))?;
+        let config = SealConfig {
+            version: 1,
+            instance: hex::encode(instance),
+            kind,
+        };
+        let config_bytes =
+            serde_json::to_vec(&config).map_err(|e| BarrierError::CorruptSeal(e.to_string()))?;
         let root = Key32::random();
         let sealed_root = aead::seal(&unseal_key, &root_aad(&config_bytes), root.expose_secret());
         let keyring = Keyring::fresh(root).encrypt()?;
         // One atomic write: a crash leaves either nothing or a complete, consistent seal.
         self.storage.apply(
-            Batch::new().check(CONFIG_KEY, None).put(CONFIG_KEY, config_bytes).put(ROOT_KEY, sealed_root).put(KEYRING_KEY, keyring),
+            Batch::new()
+                .check(CONFIG_KEY, None)
+                .put(CONFIG_KEY, config_bytes)
+                .put(ROOT_KEY, sealed_root)
+                .put(KEYRING_KEY, keyring),
         )?;
         Ok(InitResult { shares })
     }
 
-    fn open_with_unseal_key(&self, unseal_key: &Key32, config_bytes: &[u8]) -> Result<Keyring, BarrierError> {
-        let sealed_root =
-            self.storage.get(ROOT_KEY)?.ok_or_else(|| BarrierError::CorruptSeal("the encrypted root key is missing".into()))?;
+    fn open_with_unseal_key(
+        &self,
+        unseal_key: &Key32,
+        config_bytes: &[u8],
+    ) -> Result<Keyring, BarrierError> {
+        let sealed_root = self
+            .storage
+            .get(ROOT_KEY)?
+            .ok_or_else(|| BarrierError::CorruptSeal("the encrypted root key is missing".into()))?;
         let root_bytes = zeroize::Zeroizing::new(aead::open(unseal_key, &root_aad(config_bytes), &sealed_root).map_err(|_| {
             BarrierError::Unseal(
                 "the unseal key is wrong (a share is wrong or belongs to another generation of this instance, or the seal config was modified)".into(),
             )
         })?);
-        let root = Key32::from_slice(&root_bytes).ok_or_else(|| BarrierError::CorruptSeal("root key has the wrong length".into()))?;
-        let raw_keyring = self.storage.get(KEYRING_KEY)?.ok_or_else(|| BarrierError::CorruptSeal("the keyring is missing".into()))?;
+        let root = Key32::from_slice(&root_bytes)
+            .ok_or_else(|| BarrierError::CorruptSeal("root key has the wrong length".into()))?;
+        let raw_keyring = self
+            .storage
+            .get(KEYRING_KEY)?
+            .ok_or_else(|| BarrierError::CorruptSeal("the keyring is missing".into()))?;
         Keyring::decrypt(root, &raw_keyring)
     }
 
     fn fail<T>(&self, e: BarrierError) -> Result<T, BarrierError> {
-        self.failed_unseals.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.failed_unseals
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Err(e)
     }
 
@@ -152,14 +197,18 @@ impl Barrier {
     pub fn submit_share(&self, share_text: &str) -> Result<SealStatus, BarrierError> {
         let (config, config_bytes) = self.load_config()?.ok_or(BarrierError::NotInitialized)?;
         let SealKind::Shamir { threshold, .. } = config.kind else {
-            return self.fail(BarrierError::Unseal("this instance is sealed with a passphrase, not shares".into()));
+            return self.fail(BarrierError::Unseal(
+                "this instance is sealed with a passphrase, not shares".into(),
+            ));
         };
         let share = match shamir::parse_share(share_text) {
             Ok(s) => s,
             Err(e) => return self.fail(e.into()),
         };
         if hex::encode(share.instance) != config.instance {
-            return self.fail(BarrierError::Unseal("this share belongs to a different Palisade instance".into()));
+            return self.fail(BarrierError::Unseal(
+                "this share belongs to a different Palisade instance".into(),
+            ));
         }
         let mut state = self.state.write();
         let State::Sealed { progress } = &mut *state else {
@@ -167,7 +216,10 @@ impl Barrier {
             return self.status();
         };
         if progress.iter().any(|s: &UnsealShare| s.x == share.x) {
-            return self.fail(BarrierError::Unseal(format!("share #{} was already provided", share.x)));
+            return self.fail(BarrierError::Unseal(format!(
+                "share #{} was already provided",
+                share.x
+            )));
         }
         progress.push(share);
         if progress.len() < threshold as usize {
@@ -175,8 +227,9 @@ impl Barrier {
             return self.status();
         }
         let shares = std::mem::take(progress);
-        let result =
-            shamir::combine(&shares, threshold).map_err(BarrierError::from).and_then(|key| self.open_with_unseal_key(&key, &config_bytes));
+        let result = shamir::combine(&shares, threshold)
+            .map_err(BarrierError::from)
+            .and_then(|key| self.open_with_unseal_key(&key, &config_bytes));
         match result {
             Ok(keyring) => {
                 *state = State::Unsealed(keyring);
@@ -191,19 +244,27 @@ impl Barrier {
     }
 
     /// Unseals with the passphrase (Argon2id).
-    pub fn unseal_with_passphrase(&self, passphrase: &SecretString) -> Result<SealStatus, BarrierError> {
+    pub fn unseal_with_passphrase(
+        &self,
+        passphrase: &SecretString,
+    ) -> Result<SealStatus, BarrierError> {
         let (config, config_bytes) = self.load_config()?.ok_or(BarrierError::NotInitialized)?;
         let SealKind::Passphrase { salt, argon2 } = &config.kind else {
-            return self.fail(BarrierError::Unseal("this instance is sealed with shares, not a passphrase".into()));
+            return self.fail(BarrierError::Unseal(
+                "this instance is sealed with shares, not a passphrase".into(),
+            ));
         };
-        let salt = hex::decode(salt).map_err(|_| BarrierError::CorruptSeal("salt is not hex".into()))?;
+        let salt =
+            hex::decode(salt).map_err(|_| BarrierError::CorruptSeal("salt is not hex".into()))?;
         let key = kdf::derive_key(passphrase.expose_secret().as_bytes(), &salt, argon2)?;
         match self.open_with_unseal_key(&key, &config_bytes) {
             Ok(keyring) => {
                 *self.state.write() = State::Unsealed(keyring);
                 self.status()
             }
-            Err(BarrierError::Unseal(_)) => self.fail(BarrierError::Unseal("wrong passphrase".into())),
+            Err(BarrierError::Unseal(_)) => {
+                self.fail(BarrierError::Unseal("wrong passphrase".into()))
+            }
             Err(e) => self.fail(e),
         }
     }

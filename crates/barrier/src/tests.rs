@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +19,15 @@ fn open(dir: &Path) -> (Arc<RedbStorage>, Barrier) {
 }
 
 fn init_shamir(b: &Barrier, n: u8, t: u8) -> Vec<String> {
-    b.init(InitRequest::Shamir { shares: n, threshold: t }).unwrap().shares.iter().map(|s| s.expose_secret().to_string()).collect()
+    b.init(InitRequest::Shamir {
+        shares: n,
+        threshold: t,
+    })
+    .unwrap()
+    .shares
+    .iter()
+    .map(|s| s.expose_secret().to_string())
+    .collect()
 }
 
 fn unsealed() -> (tempfile::TempDir, Arc<RedbStorage>, Barrier) {
@@ -31,7 +44,10 @@ fn records_are_ciphertext_in_storage() {
     b.put("keys/a", b"PLAINTEXT-MARKER-1234").unwrap();
     assert_eq!(b.get("keys/a").unwrap().unwrap(), b"PLAINTEXT-MARKER-1234");
     for (k, v) in storage.scan_prefix("").unwrap() {
-        assert!(!v.windows(9).any(|w| w == b"PLAINTEXT"), "plaintext leaked in {k}");
+        assert!(
+            !v.windows(9).any(|w| w == b"PLAINTEXT"),
+            "plaintext leaked in {k}"
+        );
     }
 }
 
@@ -57,8 +73,14 @@ fn swapped_records_are_detected() {
     let bb = storage.get("data/keys/b").unwrap().unwrap();
     storage.put("data/keys/a", &bb).unwrap();
     storage.put("data/keys/b", &a).unwrap();
-    assert!(matches!(b.get("keys/a"), Err(BarrierError::Tampered { .. })));
-    assert!(matches!(b.get("keys/b"), Err(BarrierError::Tampered { .. })));
+    assert!(matches!(
+        b.get("keys/a"),
+        Err(BarrierError::Tampered { .. })
+    ));
+    assert!(matches!(
+        b.get("keys/b"),
+        Err(BarrierError::Tampered { .. })
+    ));
 }
 
 #[test]
@@ -68,11 +90,17 @@ fn header_tamper_is_detected() {
     let mut raw = storage.get("data/x").unwrap().unwrap();
     raw[0] = 9;
     storage.put("data/x", &raw).unwrap();
-    assert!(matches!(b.get("x"), Err(BarrierError::UnknownVersion { version: 9, .. })));
+    assert!(matches!(
+        b.get("x"),
+        Err(BarrierError::UnknownVersion { version: 9, .. })
+    ));
     raw[0] = 1;
     raw[4] = 77; // term 77 does not exist
     storage.put("data/x", &raw).unwrap();
-    assert!(matches!(b.get("x"), Err(BarrierError::UnknownTerm { term: 77, .. })));
+    assert!(matches!(
+        b.get("x"),
+        Err(BarrierError::UnknownTerm { term: 77, .. })
+    ));
 }
 
 #[test]
@@ -96,7 +124,11 @@ fn restart_is_sealed_and_threshold_shares_unseal() {
     let st = b.submit_share(&shares[4]).unwrap();
     assert!(st.sealed && st.progress == 1 && st.threshold == Some(3));
     // The same share twice is refused.
-    assert!(b.submit_share(&shares[4]).unwrap_err().to_string().contains("already provided"));
+    assert!(b
+        .submit_share(&shares[4])
+        .unwrap_err()
+        .to_string()
+        .contains("already provided"));
     b.submit_share(&shares[2]).unwrap();
     let st = b.submit_share(&shares[0]).unwrap();
     assert!(!st.sealed);
@@ -124,19 +156,33 @@ fn foreign_or_garbled_shares_are_refused() {
 fn passphrase_seal() {
     let dir = tempfile::tempdir().unwrap();
     let (_s, b) = open(dir.path());
-    assert!(b.init(InitRequest::Passphrase(SecretString::new("short".into()))).is_err());
-    b.init(InitRequest::Passphrase(SecretString::new("correct horse battery staple".into()))).unwrap();
-    let e = b.unseal_with_passphrase(&SecretString::new("wrong horse battery staple".into())).unwrap_err();
+    assert!(b
+        .init(InitRequest::Passphrase(SecretString::new("short".into())))
+        .is_err());
+    b.init(InitRequest::Passphrase(SecretString::new(
+        "correct horse battery staple".into(),
+    )))
+    .unwrap();
+    let e = b
+        .unseal_with_passphrase(&SecretString::new("wrong horse battery staple".into()))
+        .unwrap_err();
     assert_eq!(e.to_string(), "unseal failed: wrong passphrase");
     assert!(b.is_sealed());
-    b.unseal_with_passphrase(&SecretString::new("correct horse battery staple".into())).unwrap();
+    b.unseal_with_passphrase(&SecretString::new("correct horse battery staple".into()))
+        .unwrap();
     assert!(!b.is_sealed());
 }
 
 #[test]
 fn init_twice_is_refused() {
     let (_d, _s, b) = unsealed();
-    assert!(matches!(b.init(InitRequest::Shamir { shares: 1, threshold: 1 }), Err(BarrierError::AlreadyInitialized)));
+    assert!(matches!(
+        b.init(InitRequest::Shamir {
+            shares: 1,
+            threshold: 1
+        }),
+        Err(BarrierError::AlreadyInitialized)
+    ));
 }
 
 #[test]
@@ -145,7 +191,12 @@ fn tampered_seal_config_fails_unseal() {
     let (storage, b) = open(dir.path());
     let shares = init_shamir(&b, 3, 2);
     let cfg = String::from_utf8(storage.get(seal::CONFIG_KEY).unwrap().unwrap()).unwrap();
-    storage.put(seal::CONFIG_KEY, cfg.replace("\"shares\":3", "\"shares\":4").as_bytes()).unwrap();
+    storage
+        .put(
+            seal::CONFIG_KEY,
+            cfg.replace("\"shares\":3", "\"shares\":4").as_bytes(),
+        )
+        .unwrap();
     b.submit_share(&shares[0]).unwrap();
     let e = b.submit_share(&shares[1]).unwrap_err();
     assert!(e.to_string().contains("unseal key is wrong"), "{e}");
@@ -189,13 +240,29 @@ fn checked_batch_is_atomic() {
     b.put("counter", b"1").unwrap();
     let e = b
         .apply(
-            vec![Write::Put { path: "counter".into(), value: b"3".to_vec() }, Write::Put { path: "side".into(), value: b"x".to_vec() }],
+            vec![
+                Write::Put {
+                    path: "counter".into(),
+                    value: b"3".to_vec(),
+                },
+                Write::Put {
+                    path: "side".into(),
+                    value: b"x".to_vec(),
+                },
+            ],
             vec![("counter".into(), Some(b"2".to_vec()))],
         )
         .unwrap_err();
     assert!(matches!(e, BarrierError::Conflict { .. }));
     assert_eq!(b.get("side").unwrap(), None);
-    b.apply(vec![Write::Put { path: "counter".into(), value: b"2".to_vec() }], vec![("counter".into(), Some(b"1".to_vec()))]).unwrap();
+    b.apply(
+        vec![Write::Put {
+            path: "counter".into(),
+            value: b"2".to_vec(),
+        }],
+        vec![("counter".into(), Some(b"1".to_vec()))],
+    )
+    .unwrap();
     assert_eq!(b.get("counter").unwrap().unwrap(), b"2");
 }
 
@@ -203,6 +270,9 @@ fn checked_batch_is_atomic() {
 fn bad_paths_are_refused() {
     let (_d, _s, b) = unsealed();
     assert!(matches!(b.put("", b"x"), Err(BarrierError::BadPath(_))));
-    assert!(matches!(b.put(&"a".repeat(600), b"x"), Err(BarrierError::BadPath(_))));
+    assert!(matches!(
+        b.put(&"a".repeat(600), b"x"),
+        Err(BarrierError::BadPath(_))
+    ));
     assert!(matches!(b.put("a\nb", b"x"), Err(BarrierError::BadPath(_))));
 }

@@ -22,7 +22,13 @@ pub fn seal(key: &Key32, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&nonce);
     // Encryption with a valid 32-byte key and in-memory buffers cannot fail; an error here would
     // mean a plaintext over 64 GiB, which the callers never produce.
-    match cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad }) {
+    match cipher.encrypt(
+        Nonce::from_slice(&nonce),
+        Payload {
+            msg: plaintext,
+            aad,
+        },
+    ) {
         Ok(ct) => out.extend_from_slice(&ct),
         Err(_) => out.clear(),
     }
@@ -36,7 +42,9 @@ pub fn open(key: &Key32, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoErr
     }
     let (nonce, ct) = sealed.split_at(NONCE_LEN);
     let cipher = Aes256Gcm::new(key.expose_secret().into());
-    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad }).map_err(|_| CryptoError::Authentication)
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+        .map_err(|_| CryptoError::Authentication)
 }
 
 #[cfg(test)]
@@ -57,11 +65,23 @@ mod tests {
     fn wrong_aad_key_or_bitflip_is_rejected() {
         let k = Key32::random();
         let mut c = seal(&k, b"path/a", b"hello");
-        assert!(matches!(open(&k, b"path/b", &c), Err(CryptoError::Authentication)));
-        assert!(matches!(open(&Key32::random(), b"path/a", &c), Err(CryptoError::Authentication)));
+        assert!(matches!(
+            open(&k, b"path/b", &c),
+            Err(CryptoError::Authentication)
+        ));
+        assert!(matches!(
+            open(&Key32::random(), b"path/a", &c),
+            Err(CryptoError::Authentication)
+        ));
         let last = c.len() - 1;
         c[last] ^= 1;
-        assert!(matches!(open(&k, b"path/a", &c), Err(CryptoError::Authentication)));
-        assert!(matches!(open(&k, b"", &[0u8; 5]), Err(CryptoError::Truncated(5))));
+        assert!(matches!(
+            open(&k, b"path/a", &c),
+            Err(CryptoError::Authentication)
+        ));
+        assert!(matches!(
+            open(&k, b"", &[0u8; 5]),
+            Err(CryptoError::Truncated(5))
+        ));
     }
 }

@@ -16,7 +16,11 @@ pub struct Argon2Params {
 impl Default for Argon2Params {
     /// OWASP Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1.
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
@@ -29,18 +33,31 @@ impl Argon2Params {
         if ok {
             Ok(())
         } else {
-            Err(CryptoError::Kdf(format!("argon2 parameters out of bounds: {self:?}")))
+            Err(CryptoError::Kdf(format!(
+                "argon2 parameters out of bounds: {self:?}"
+            )))
         }
     }
 }
 
-pub fn derive_key(passphrase: &[u8], salt: &[u8], params: &Argon2Params) -> Result<Key32, CryptoError> {
+pub fn derive_key(
+    passphrase: &[u8],
+    salt: &[u8],
+    params: &Argon2Params,
+) -> Result<Key32, CryptoError> {
     params.validate()?;
-    let p = argon2::Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
-        .map_err(|e| CryptoError::Kdf(e.to_string()))?;
+    let p = argon2::Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(32),
+    )
+    .map_err(|e| CryptoError::Kdf(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
     let mut out = zeroize::Zeroizing::new([0u8; 32]);
-    argon.hash_password_into(passphrase, salt, out.as_mut()).map_err(|e| CryptoError::Kdf(e.to_string()))?;
+    argon
+        .hash_password_into(passphrase, salt, out.as_mut())
+        .map_err(|e| CryptoError::Kdf(e.to_string()))?;
     Ok(Key32::new(*out))
 }
 
@@ -51,7 +68,11 @@ mod tests {
 
     #[test]
     fn deterministic_and_salted() {
-        let p = Argon2Params { memory_kib: 8 * 1024, iterations: 1, parallelism: 1 };
+        let p = Argon2Params {
+            memory_kib: 8 * 1024,
+            iterations: 1,
+            parallelism: 1,
+        };
         let a = derive_key(b"pw", b"saltsaltsaltsalt", &p).unwrap();
         assert_eq!(a, derive_key(b"pw", b"saltsaltsaltsalt", &p).unwrap());
         assert_ne!(a, derive_key(b"pw", b"saltsaltsaltsalX", &p).unwrap());
@@ -60,7 +81,11 @@ mod tests {
 
     #[test]
     fn hostile_parameters_refused() {
-        let p = Argon2Params { memory_kib: u32::MAX, iterations: 1, parallelism: 1 };
+        let p = Argon2Params {
+            memory_kib: u32::MAX,
+            iterations: 1,
+            parallelism: 1,
+        };
         assert!(derive_key(b"pw", b"saltsaltsaltsalt", &p).is_err());
     }
 }

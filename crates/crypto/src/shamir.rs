@@ -34,7 +34,12 @@ fn checksum(payload: &[u8]) -> [u8; CHECKSUM_LEN] {
 }
 
 /// Splits `secret` into `shares` text shares, any `threshold` of which recover it.
-pub fn split(secret: &Key32, instance: [u8; INSTANCE_LEN], shares: u8, threshold: u8) -> Result<Vec<SecretString>, CryptoError> {
+pub fn split(
+    secret: &Key32,
+    instance: [u8; INSTANCE_LEN],
+    shares: u8,
+    threshold: u8,
+) -> Result<Vec<SecretString>, CryptoError> {
     if threshold == 0 || shares == 0 || threshold > shares {
         return Err(CryptoError::Shamir(format!(
             "threshold must be between 1 and the number of shares (got threshold {threshold}, shares {shares})"
@@ -49,15 +54,23 @@ pub fn split(secret: &Key32, instance: [u8; INSTANCE_LEN], shares: u8, threshold
         payload.extend_from_slice(&raw);
         let sum = checksum(&payload);
         payload.extend_from_slice(&sum);
-        out.push(SecretString::new(format!("{PREFIX}{}", hex::encode(payload.as_slice()))));
+        out.push(SecretString::new(format!(
+            "{PREFIX}{}",
+            hex::encode(payload.as_slice())
+        )));
     }
     Ok(out)
 }
 
 /// Parses a text share, checking its format and checksum.
 pub fn parse_share(text: &str) -> Result<UnsealShare, CryptoError> {
-    let body = text.trim().strip_prefix(PREFIX).ok_or_else(|| CryptoError::Shamir(format!("share must start with `{PREFIX}`")))?;
-    let bytes = Zeroizing::new(hex::decode(body).map_err(|_| CryptoError::Shamir("share is not valid hex".into()))?);
+    let body = text
+        .trim()
+        .strip_prefix(PREFIX)
+        .ok_or_else(|| CryptoError::Shamir(format!("share must start with `{PREFIX}`")))?;
+    let bytes = Zeroizing::new(
+        hex::decode(body).map_err(|_| CryptoError::Shamir("share is not valid hex".into()))?,
+    );
     if bytes.len() != PAYLOAD_LEN + CHECKSUM_LEN {
         return Err(CryptoError::Shamir(format!(
             "share has the wrong length ({} bytes, expected {})",
@@ -67,7 +80,9 @@ pub fn parse_share(text: &str) -> Result<UnsealShare, CryptoError> {
     }
     let (payload, sum) = bytes.split_at(PAYLOAD_LEN);
     if !palisade_types::ct_eq(&checksum(payload), sum) {
-        return Err(CryptoError::Shamir("share checksum mismatch (mistyped or damaged share)".into()));
+        return Err(CryptoError::Shamir(
+            "share checksum mismatch (mistyped or damaged share)".into(),
+        ));
     }
     let mut instance = [0u8; INSTANCE_LEN];
     instance.copy_from_slice(&payload[..INSTANCE_LEN]);
@@ -91,8 +106,13 @@ pub fn combine(shares: &[UnsealShare], threshold: u8) -> Result<Key32, CryptoErr
             Share::try_from(raw.as_slice()).map_err(|e| CryptoError::Shamir(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
-    let secret = Zeroizing::new(Sharks(threshold).recover(parsed.iter()).map_err(|e| CryptoError::Shamir(e.to_lowercase()))?);
-    Key32::from_slice(&secret).ok_or_else(|| CryptoError::Shamir("recovered secret has the wrong length".into()))
+    let secret = Zeroizing::new(
+        Sharks(threshold)
+            .recover(parsed.iter())
+            .map_err(|e| CryptoError::Shamir(e.to_lowercase()))?,
+    );
+    Key32::from_slice(&secret)
+        .ok_or_else(|| CryptoError::Shamir("recovered secret has the wrong length".into()))
 }
 
 #[cfg(test)]
@@ -104,10 +124,19 @@ mod tests {
     fn any_threshold_subset_recovers() {
         let k = Key32::random();
         let shares = split(&k, [7; 8], 5, 3).unwrap();
-        let parsed: Vec<_> = shares.iter().map(|s| parse_share(s.expose_secret()).unwrap()).collect();
+        let parsed: Vec<_> = shares
+            .iter()
+            .map(|s| parse_share(s.expose_secret()).unwrap())
+            .collect();
         for combo in [[0, 1, 2], [0, 2, 4], [4, 3, 1]] {
-            let subset: Vec<_> =
-                combo.iter().map(|&i| UnsealShare { instance: parsed[i].instance, x: parsed[i].x, y: parsed[i].y.clone() }).collect();
+            let subset: Vec<_> = combo
+                .iter()
+                .map(|&i| UnsealShare {
+                    instance: parsed[i].instance,
+                    x: parsed[i].x,
+                    y: parsed[i].y.clone(),
+                })
+                .collect();
             assert_eq!(combine(&subset, 3).unwrap(), k);
         }
         let two: Vec<_> = parsed.into_iter().take(2).collect();
@@ -117,12 +146,17 @@ mod tests {
     #[test]
     fn typo_is_caught_by_checksum() {
         let k = Key32::random();
-        let s = split(&k, [1; 8], 3, 2).unwrap()[0].expose_secret().to_string();
+        let s = split(&k, [1; 8], 3, 2).unwrap()[0]
+            .expose_secret()
+            .to_string();
         let mut chars: Vec<char> = s.chars().collect();
         let i = PREFIX.len() + 20;
         chars[i] = if chars[i] == 'a' { 'b' } else { 'a' };
         let typo: String = chars.into_iter().collect();
-        assert!(parse_share(&typo).unwrap_err().to_string().contains("checksum"));
+        assert!(parse_share(&typo)
+            .unwrap_err()
+            .to_string()
+            .contains("checksum"));
         assert!(parse_share("hello").is_err());
     }
 

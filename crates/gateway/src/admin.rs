@@ -28,14 +28,27 @@ fn ok<T: serde::Serialize>(v: T) -> ApiResult {
 fn ctx(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<RequestCtx, ApiError> {
     let token = auth::token(headers)
         .map_err(|why| ApiError(StatusCode::UNAUTHORIZED, why.into()))?
-        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "missing API key: send `Authorization: Bearer <API key>`".into()))?;
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "missing API key: send `Authorization: Bearer <API key>`".into(),
+            )
+        })?;
     let principal = app.node.authenticate(&token)?;
-    Ok(RequestCtx { principal, source: Some(peer.ip().to_string()) })
+    Ok(RequestCtx {
+        principal,
+        source: Some(peer.ip().to_string()),
+    })
 }
 
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("invalid request body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("invalid request body: {e}"),
+        )
+    })
 }
 
 pub async fn healthz() -> Response {
@@ -44,14 +57,22 @@ pub async fn healthz() -> Response {
 
 pub async fn readyz(State(app): State<AppState>) -> Response {
     if app.node.is_sealed() {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"ready": false, "reason": "sealed"}))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"ready": false, "reason": "sealed"})),
+        )
+            .into_response()
     } else {
         Json(json!({"ready": true})).into_response()
     }
 }
 
 pub async fn not_found() -> Response {
-    ApiError(StatusCode::NOT_FOUND, "no such endpoint (see docs/api.md)".into()).into_response()
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "no such endpoint (see docs/api.md)".into(),
+    )
+    .into_response()
 }
 
 pub async fn status(State(app): State<AppState>) -> ApiResult {
@@ -69,20 +90,35 @@ pub async fn unseal(State(app): State<AppState>, raw: Bytes) -> ApiResult {
     let b: UnsealBody = body(&raw)?;
     let pass = b.passphrase.map(palisade_crypto::SecretString::new);
     let share = b.share.map(zeroize::Zeroizing::new);
-    ok(app.node.unseal(share.as_deref().map(String::as_str), pass.as_ref()).await?)
+    ok(app
+        .node
+        .unseal(share.as_deref().map(String::as_str), pass.as_ref())
+        .await?)
 }
 
-pub async fn seal(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn seal(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     ok(app.node.seal_now(&ctx).await?)
 }
 
-pub async fn rotate(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn rotate(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     ok(json!({"term": app.node.rotate(&ctx).await?}))
 }
 
-pub async fn rewrap(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn rewrap(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     ok(json!({"rewritten": app.node.rewrap(&ctx).await?}))
 }
@@ -104,7 +140,10 @@ fn key_type(s: &str) -> Result<KeyType, ApiError> {
     KeyType::parse(s).ok_or_else(|| {
         ApiError(
             StatusCode::BAD_REQUEST,
-            format!("unknown key type `{}` (use secp256k1 or ed25519)", s.chars().take(32).collect::<String>()),
+            format!(
+                "unknown key type `{}` (use secp256k1 or ed25519)",
+                s.chars().take(32).collect::<String>()
+            ),
         )
     })
 }
@@ -117,7 +156,10 @@ pub async fn create_key(
 ) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     let b: CreateKeyBody = body(&raw)?;
-    let key = app.node.create_key(&ctx, key_type(&b.key_type)?, b.labels).await?;
+    let key = app
+        .node
+        .create_key(&ctx, key_type(&b.key_type)?, b.labels)
+        .await?;
     Ok((StatusCode::CREATED, Json(key)).into_response())
 }
 
@@ -143,21 +185,47 @@ pub async fn import_key(
     let b: ImportKeyBody = body(&raw)?;
     let private_key = b.private_key.map(zeroize::Zeroizing::new);
     let key = match (private_key, b.keystore) {
-        (Some(hex_key), None) => app.node.import_key_hex(&ctx, key_type(&b.key_type)?, &hex_key, b.labels).await?,
+        (Some(hex_key), None) => {
+            app.node
+                .import_key_hex(&ctx, key_type(&b.key_type)?, &hex_key, b.labels)
+                .await?
+        }
         (None, Some(ks)) => {
             let json = match ks {
                 Value::String(s) => s.into_bytes(),
-                other => serde_json::to_vec(&other).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?,
+                other => serde_json::to_vec(&other)
+                    .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))?,
             };
-            let password = b.password.ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, "`password` is required with `keystore`".into()))?;
-            app.node.import_keystore(&ctx, &json, &palisade_crypto::SecretString::new(password), b.labels).await?
+            let password = b.password.ok_or_else(|| {
+                ApiError(
+                    StatusCode::BAD_REQUEST,
+                    "`password` is required with `keystore`".into(),
+                )
+            })?;
+            app.node
+                .import_keystore(
+                    &ctx,
+                    &json,
+                    &palisade_crypto::SecretString::new(password),
+                    b.labels,
+                )
+                .await?
         }
-        _ => return Err(ApiError(StatusCode::BAD_REQUEST, "give exactly one of `private_key` or `keystore`".into())),
+        _ => {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                "give exactly one of `private_key` or `keystore`".into(),
+            ))
+        }
     };
     Ok((StatusCode::CREATED, Json(key)).into_response())
 }
 
-pub async fn list_keys(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn list_keys(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     ok(json!({"keys": app.node.list_keys(&ctx)?}))
 }
@@ -206,7 +274,10 @@ pub async fn destroy_key(
 ) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     if q.confirm.as_deref() != Some(id.as_str()) {
-        return Err(ApiError(StatusCode::BAD_REQUEST, format!("destroying a key is irreversible: repeat its id as `?confirm={id}`")));
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("destroying a key is irreversible: repeat its id as `?confirm={id}`"),
+        ));
     }
     ok(app.node.set_key_state(&ctx, &id, "destroy").await?)
 }
@@ -252,16 +323,37 @@ pub async fn create_credential(
         methods.insert(MethodGroup::parse(m).ok_or_else(|| {
             ApiError(
                 StatusCode::BAD_REQUEST,
-                format!("unknown method group `{}` (use read, sign, send)", m.chars().take(32).collect::<String>()),
+                format!(
+                    "unknown method group `{}` (use read, sign, send)",
+                    m.chars().take(32).collect::<String>()
+                ),
             )
         })?);
     }
-    let expires_at = b.expires_in_secs.map(|s| palisade_types::unix_now().saturating_add(s));
-    let created = app.node.create_credential(&ctx, CreateCredential { name: b.name, keys, methods, admin: b.admin, expires_at }).await?;
+    let expires_at = b
+        .expires_in_secs
+        .map(|s| palisade_types::unix_now().saturating_add(s));
+    let created = app
+        .node
+        .create_credential(
+            &ctx,
+            CreateCredential {
+                name: b.name,
+                keys,
+                methods,
+                admin: b.admin,
+                expires_at,
+            },
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-pub async fn list_credentials(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn list_credentials(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     ok(json!({"credentials": app.node.list_credentials(&ctx)?}))
 }
@@ -286,7 +378,12 @@ pub struct BackupBody {
     confirm: bool,
 }
 
-pub async fn backup(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, raw: Bytes) -> ApiResult {
+pub async fn backup(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     let b: BackupBody = body(&raw)?;
     if !b.confirm {
@@ -307,28 +404,51 @@ pub struct RestoreBody {
     confirm: bool,
 }
 
-pub async fn restore(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, raw: Bytes) -> ApiResult {
+pub async fn restore(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     let b: RestoreBody = body(&raw)?;
     if !b.confirm {
-        return Err(ApiError(StatusCode::BAD_REQUEST, "restoring imports key material: set `\"confirm\": true` to proceed".into()));
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "restoring imports key material: set `\"confirm\": true` to proceed".into(),
+        ));
     }
     let identity = palisade_crypto::SecretString::new(b.identity);
-    ok(app.node.restore(&ctx, &identity, b.backup.as_bytes()).await?)
+    ok(app
+        .node
+        .restore(&ctx, &identity, b.backup.as_bytes())
+        .await?)
 }
 
-pub async fn audit_head(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn audit_head(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     if !ctx.principal.admin {
-        return Err(NodeError::Denied("reading the audit log needs an admin credential".into()).into());
+        return Err(
+            NodeError::Denied("reading the audit log needs an admin credential".into()).into(),
+        );
     }
     ok(app.node.audit().head().map_err(NodeError::from)?)
 }
 
-pub async fn audit_verify(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+pub async fn audit_verify(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let ctx = ctx(&app, peer, &headers)?;
     if !ctx.principal.admin {
-        return Err(NodeError::Denied("verifying the audit log needs an admin credential".into()).into());
+        return Err(
+            NodeError::Denied("verifying the audit log needs an admin credential".into()).into(),
+        );
     }
     let node = app.node.clone();
     let head = tokio::task::spawn_blocking(move || node.audit().verify())

@@ -29,7 +29,11 @@ pub struct RpcError {
 
 impl RpcError {
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: None }
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
     pub fn to_json(&self) -> Value {
         let mut e = json!({"code": self.code, "message": self.message});
@@ -50,9 +54,17 @@ impl From<NodeError> for RpcError {
             NodeError::UnknownKey(_) | NodeError::NotFound(_) => UNKNOWN_KEY,
             NodeError::InvalidParams(_) => INVALID_PARAMS,
             NodeError::ChainIdMismatch { .. } => WRONG_CHAIN,
-            NodeError::Upstream(UpstreamError::Rpc { code, message, data }) => {
+            NodeError::Upstream(UpstreamError::Rpc {
+                code,
+                message,
+                data,
+            }) => {
                 // The node's own error (revert data, "nonce too low") is passed through as is.
-                return RpcError { code: *code, message: message.clone(), data: data.clone() };
+                return RpcError {
+                    code: *code,
+                    message: message.clone(),
+                    data: data.clone(),
+                };
             }
             NodeError::Upstream(_) => UPSTREAM,
             NodeError::Conflict(_) | NodeError::Audit(_) | NodeError::Internal(_) => INTERNAL,
@@ -72,7 +84,9 @@ impl From<NodeError> for ApiError {
             NodeError::Denied(_) => StatusCode::FORBIDDEN,
             NodeError::Frozen(_) | NodeError::Conflict(_) => StatusCode::CONFLICT,
             NodeError::UnknownKey(_) | NodeError::NotFound(_) => StatusCode::NOT_FOUND,
-            NodeError::InvalidParams(_) | NodeError::ChainIdMismatch { .. } => StatusCode::BAD_REQUEST,
+            NodeError::InvalidParams(_) | NodeError::ChainIdMismatch { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             NodeError::Upstream(_) => StatusCode::BAD_GATEWAY,
             NodeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -84,7 +98,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = (self.0, Json(json!({"error": self.1}))).into_response();
         if self.0 == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            r.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
         }
         r
     }

@@ -4,7 +4,14 @@
 //! unlock a node are refused with a message naming them, whatever the configuration.
 
 /// Namespaces never forwarded.
-pub const HARD_DENIED_PREFIXES: &[&str] = &["admin_", "personal_", "debug_", "miner_", "txpool_", "engine_"];
+pub const HARD_DENIED_PREFIXES: &[&str] = &[
+    "admin_",
+    "personal_",
+    "debug_",
+    "miner_",
+    "txpool_",
+    "engine_",
+];
 
 /// Read-only methods forwarded by default.
 pub const READ_ONLY: &[&str] = &[
@@ -84,9 +91,18 @@ mod tests {
     #[test]
     fn dangerous_namespaces_and_unknowns_are_refused() {
         assert_eq!(classify("admin_nodeInfo"), Verdict::HardDenied("admin_"));
-        assert_eq!(classify("personal_unlockAccount"), Verdict::HardDenied("personal_"));
-        assert_eq!(classify("engine_newPayloadV3"), Verdict::HardDenied("engine_"));
-        assert_eq!(classify("debug_traceTransaction"), Verdict::HardDenied("debug_"));
+        assert_eq!(
+            classify("personal_unlockAccount"),
+            Verdict::HardDenied("personal_")
+        );
+        assert_eq!(
+            classify("engine_newPayloadV3"),
+            Verdict::HardDenied("engine_")
+        );
+        assert_eq!(
+            classify("debug_traceTransaction"),
+            Verdict::HardDenied("debug_")
+        );
         assert_eq!(classify("anvil_setBalance"), Verdict::Unknown);
         assert_eq!(classify("eth_submitWork"), Verdict::Unknown);
         assert_eq!(classify("eth_getBalance"), Verdict::Forward);

@@ -41,11 +41,20 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/sys/rewrap", post(admin::rewrap))
         .route("/v1/keys", get(admin::list_keys).post(admin::create_key))
         .route("/v1/keys/import", post(admin::import_key))
-        .route("/v1/keys/{id}", get(admin::show_key).delete(admin::destroy_key))
+        .route(
+            "/v1/keys/{id}",
+            get(admin::show_key).delete(admin::destroy_key),
+        )
         .route("/v1/keys/{id}/freeze", post(admin::freeze_key))
         .route("/v1/keys/{id}/unfreeze", post(admin::unfreeze_key))
-        .route("/v1/credentials", get(admin::list_credentials).post(admin::create_credential))
-        .route("/v1/credentials/{id}/revoke", post(admin::revoke_credential))
+        .route(
+            "/v1/credentials",
+            get(admin::list_credentials).post(admin::create_credential),
+        )
+        .route(
+            "/v1/credentials/{id}/revoke",
+            post(admin::revoke_credential),
+        )
         .route("/v1/backup", post(admin::backup))
         .route("/v1/restore", post(admin::restore))
         .route("/v1/audit/head", get(admin::audit_head))

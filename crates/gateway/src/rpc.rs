@@ -40,20 +40,39 @@ pub async fn handle_chain(
         Err(_) => error_response(
             StatusCode::NOT_FOUND,
             Value::Null,
-            RpcError::new(INVALID_REQUEST, format!("`{}` is not a chain id", chain_id.chars().take(32).collect::<String>())),
+            RpcError::new(
+                INVALID_REQUEST,
+                format!(
+                    "`{}` is not a chain id",
+                    chain_id.chars().take(32).collect::<String>()
+                ),
+            ),
         ),
     }
 }
 
 fn error_response(status: StatusCode, id: Value, e: RpcError) -> Response {
-    let mut r = (status, Json(json!({"jsonrpc": "2.0", "id": id, "error": e.to_json()}))).into_response();
+    let mut r = (
+        status,
+        Json(json!({"jsonrpc": "2.0", "id": id, "error": e.to_json()})),
+    )
+        .into_response();
     if status == StatusCode::UNAUTHORIZED {
-        r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        r.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
     }
     r
 }
 
-async fn handle(app: AppState, peer: SocketAddr, headers: HeaderMap, chain_id: Option<u64>, body: Bytes) -> Response {
+async fn handle(
+    app: AppState,
+    peer: SocketAddr,
+    headers: HeaderMap,
+    chain_id: Option<u64>,
+    body: Bytes,
+) -> Response {
     let node = app.node;
     if node.is_sealed() {
         return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into());
@@ -65,20 +84,38 @@ async fn handle(app: AppState, peer: SocketAddr, headers: HeaderMap, chain_id: O
             return error_response(
                 StatusCode::UNAUTHORIZED,
                 Value::Null,
-                RpcError::new(UNAUTHENTICATED, "missing API key: send `Authorization: Bearer <API key>`"),
+                RpcError::new(
+                    UNAUTHENTICATED,
+                    "missing API key: send `Authorization: Bearer <API key>`",
+                ),
             );
         }
-        Err(why) => return error_response(StatusCode::UNAUTHORIZED, Value::Null, RpcError::new(UNAUTHENTICATED, why)),
+        Err(why) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                Value::Null,
+                RpcError::new(UNAUTHENTICATED, why),
+            )
+        }
     };
     let principal = match node.authenticate(&token) {
         Ok(p) => p,
-        Err(NodeError::Sealed) => return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into()),
+        Err(NodeError::Sealed) => {
+            return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into())
+        }
         Err(e) => {
             node.audit_refusal(None, "rpc", &e.to_string());
-            return error_response(StatusCode::UNAUTHORIZED, Value::Null, RpcError::new(UNAUTHENTICATED, e.to_string()));
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                Value::Null,
+                RpcError::new(UNAUTHENTICATED, e.to_string()),
+            );
         }
     };
-    let ctx = RequestCtx { principal, source: Some(peer.ip().to_string()) };
+    let ctx = RequestCtx {
+        principal,
+        source: Some(peer.ip().to_string()),
+    };
     let Some(chain) = node.chain(chain_id) else {
         let msg = match chain_id {
             Some(id) => format!("chain {id} is not configured on this Palisade"),
@@ -92,7 +129,10 @@ async fn handle(app: AppState, peer: SocketAddr, headers: HeaderMap, chain_id: O
             return error_response(
                 StatusCode::OK,
                 Value::Null,
-                RpcError::new(PARSE_ERROR, format!("parse error: body is not valid JSON ({e})")),
+                RpcError::new(
+                    PARSE_ERROR,
+                    format!("parse error: body is not valid JSON ({e})"),
+                ),
             )
         }
     };
@@ -100,13 +140,23 @@ async fn handle(app: AppState, peer: SocketAddr, headers: HeaderMap, chain_id: O
         Value::Array(items) => {
             let max = node.config.limits.max_batch;
             if items.is_empty() {
-                return error_response(StatusCode::OK, Value::Null, RpcError::new(INVALID_REQUEST, "empty batch"));
+                return error_response(
+                    StatusCode::OK,
+                    Value::Null,
+                    RpcError::new(INVALID_REQUEST, "empty batch"),
+                );
             }
             if items.len() > max {
                 return error_response(
                     StatusCode::OK,
                     Value::Null,
-                    RpcError::new(INVALID_REQUEST, format!("batch of {} requests exceeds the limit of {max}", items.len())),
+                    RpcError::new(
+                        INVALID_REQUEST,
+                        format!(
+                            "batch of {} requests exceeds the limit of {max}",
+                            items.len()
+                        ),
+                    ),
                 );
             }
             let mut out = Vec::with_capacity(items.len());
@@ -137,8 +187,11 @@ async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> 
     };
     let id = obj.get("id").cloned();
     let reply_id = id.clone().unwrap_or(Value::Null);
-    let invalid =
-        |msg: &str| Some(json!({"jsonrpc": "2.0", "id": reply_id.clone(), "error": RpcError::new(INVALID_REQUEST, msg).to_json()}));
+    let invalid = |msg: &str| {
+        Some(
+            json!({"jsonrpc": "2.0", "id": reply_id.clone(), "error": RpcError::new(INVALID_REQUEST, msg).to_json()}),
+        )
+    };
     if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         return invalid("invalid request: `jsonrpc` must be \"2.0\"");
     }
@@ -163,22 +216,47 @@ async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> 
     })
 }
 
-fn params_array<'a>(method: &str, params: &'a Value, min: usize, max: usize) -> Result<&'a [Value], RpcError> {
-    let arr = params
-        .as_array()
-        .ok_or_else(|| RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` takes positional params (an array)")))?;
+fn params_array<'a>(
+    method: &str,
+    params: &'a Value,
+    min: usize,
+    max: usize,
+) -> Result<&'a [Value], RpcError> {
+    let arr = params.as_array().ok_or_else(|| {
+        RpcError::new(
+            INVALID_PARAMS,
+            format!("invalid params: `{method}` takes positional params (an array)"),
+        )
+    })?;
     if arr.len() < min || arr.len() > max {
-        let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
-        return Err(RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` takes {want} params, got {}", arr.len())));
+        let want = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(RpcError::new(
+            INVALID_PARAMS,
+            format!(
+                "invalid params: `{method}` takes {want} params, got {}",
+                arr.len()
+            ),
+        ));
     }
     Ok(arr)
 }
 
-fn param_str<'a>(method: &str, params: &'a [Value], i: usize, name: &str) -> Result<&'a str, RpcError> {
-    params
-        .get(i)
-        .and_then(Value::as_str)
-        .ok_or_else(|| RpcError::new(INVALID_PARAMS, format!("invalid params: `{method}` param {i} (`{name}`) must be a string")))
+fn param_str<'a>(
+    method: &str,
+    params: &'a [Value],
+    i: usize,
+    name: &str,
+) -> Result<&'a str, RpcError> {
+    params.get(i).and_then(Value::as_str).ok_or_else(|| {
+        RpcError::new(
+            INVALID_PARAMS,
+            format!("invalid params: `{method}` param {i} (`{name}`) must be a string"),
+        )
+    })
 }
 
 fn param_address(method: &str, params: &[Value], i: usize) -> Result<String, RpcError> {
@@ -210,7 +288,13 @@ fn hex_sig(sig: [u8; 65]) -> Value {
     Value::String(format!("0x{}", hex::encode(sig)))
 }
 
-async fn dispatch(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, method: &str, params: Value) -> Result<Value, RpcError> {
+async fn dispatch(
+    node: &Arc<Node>,
+    ctx: &RequestCtx,
+    chain: &Chain,
+    method: &str,
+    params: Value,
+) -> Result<Value, RpcError> {
     match method {
         "eth_accounts" | "account_list" => Ok(json!(node.accounts(ctx)?)),
         "eth_chainId" => Ok(json!(format!("{:#x}", chain.id))),
@@ -219,19 +303,31 @@ async fn dispatch(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, method: &st
             let p = params_array(method, &params, 2, 2)?;
             let address = param_address(method, p, 0)?;
             let msg = param_message(method, p, 1)?;
-            Ok(hex_sig(node.sign_personal_message(ctx, method, &address, &msg).await?))
+            Ok(hex_sig(
+                node.sign_personal_message(ctx, method, &address, &msg)
+                    .await?,
+            ))
         }
         "personal_sign" => {
             // personal_sign takes (data, address[, password]); the password is ignored.
             let p = params_array(method, &params, 2, 3)?;
             let msg = param_message(method, p, 0)?;
             let address = param_address(method, p, 1)?;
-            Ok(hex_sig(node.sign_personal_message(ctx, method, &address, &msg).await?))
+            Ok(hex_sig(
+                node.sign_personal_message(ctx, method, &address, &msg)
+                    .await?,
+            ))
         }
-        "eth_signTypedData" | "eth_signTypedData_v4" | "eth_signTypedData_v3" | "account_signTypedData" => {
+        "eth_signTypedData"
+        | "eth_signTypedData_v4"
+        | "eth_signTypedData_v3"
+        | "account_signTypedData" => {
             let p = params_array(method, &params, 2, 2)?;
             let address = param_address(method, p, 0)?;
-            Ok(hex_sig(node.sign_typed_data(ctx, method, chain, &address, &p[1]).await?))
+            Ok(hex_sig(
+                node.sign_typed_data(ctx, method, chain, &address, &p[1])
+                    .await?,
+            ))
         }
         "eth_signTransaction" => {
             let p = params_array(method, &params, 1, 1)?;
@@ -297,7 +393,12 @@ async fn dispatch(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, method: &st
             let bytes = raw
                 .strip_prefix("0x")
                 .and_then(|h| hex::decode(h).ok())
-                .ok_or_else(|| RpcError::new(INVALID_PARAMS, "invalid params: `eth_sendRawTransaction` param 0 must be 0x-prefixed hex"))?;
+                .ok_or_else(|| {
+                    RpcError::new(
+                        INVALID_PARAMS,
+                        "invalid params: `eth_sendRawTransaction` param 0 must be 0x-prefixed hex",
+                    )
+                })?;
             Ok(node.send_raw_transaction(ctx, chain, &bytes).await?)
         }
         _ => match firewall::classify(method) {

@@ -19,7 +19,10 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        Self { header_read_timeout: Duration::from_secs(5), max_connections: 4096 }
+        Self {
+            header_read_timeout: Duration::from_secs(5),
+            max_connections: 4096,
+        }
     }
 }
 
@@ -56,13 +59,18 @@ pub async fn serve(
         let timeout = options.header_read_timeout;
         tokio::spawn(async move {
             let _permit = permit;
-            let svc = tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                router.clone().oneshot(req)
-            });
+            let svc =
+                tower::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    router.clone().oneshot(req)
+                });
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(timeout).keep_alive(true);
-            let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout)
+                .keep_alive(true);
+            let conn =
+                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
             tokio::pin!(conn);
             tokio::select! {
                 res = conn.as_mut() => {

@@ -25,7 +25,12 @@ impl Node {
     }
 
     /// Authorizes and durably audits an admin action before it runs (fail closed).
-    async fn admit(self: &Arc<Self>, ctx: &RequestCtx, action: &str, resource: Option<&str>) -> Result<(), NodeError> {
+    async fn admit(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        action: &str,
+        resource: Option<&str>,
+    ) -> Result<(), NodeError> {
         let mut record = AuditRecord {
             kind: "admin".into(),
             principal: Some(ctx.principal.credential_id.clone()),
@@ -46,7 +51,13 @@ impl Node {
         Ok(())
     }
 
-    fn done(self: &Arc<Self>, ctx: &RequestCtx, action: &str, resource: Option<&str>, outcome: &str) {
+    fn done(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        action: &str,
+        resource: Option<&str>,
+        outcome: &str,
+    ) {
         self.audit_in_background(AuditRecord {
             kind: "result".into(),
             principal: Some(ctx.principal.credential_id.clone()),
@@ -95,10 +106,12 @@ impl Node {
         let password = password.clone();
         let node = self.clone();
         // scrypt with geth's parameters takes ~1 s of CPU: keep it off the async workers.
-        let key =
-            tokio::task::spawn_blocking(move || node.vault().import_keystore(&vault_json, password.expose_secret().as_bytes(), labels))
-                .await
-                .map_err(|e| NodeError::Internal(e.to_string()))??;
+        let key = tokio::task::spawn_blocking(move || {
+            node.vault()
+                .import_keystore(&vault_json, password.expose_secret().as_bytes(), labels)
+        })
+        .await
+        .map_err(|e| NodeError::Internal(e.to_string()))??;
         self.done(ctx, "key.import", Some(&key.id), "imported from keystore");
         Ok(key)
     }
@@ -113,20 +126,33 @@ impl Node {
         Ok(self.vault().get(id)?)
     }
 
-    pub async fn set_key_state(self: &Arc<Self>, ctx: &RequestCtx, id: &str, action: &str) -> Result<KeyInfo, NodeError> {
+    pub async fn set_key_state(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        id: &str,
+        action: &str,
+    ) -> Result<KeyInfo, NodeError> {
         let op = format!("key.{action}");
         self.admit(ctx, &op, Some(id)).await?;
         let key = match action {
             "freeze" => self.vault().freeze(id)?,
             "unfreeze" => self.vault().unfreeze(id)?,
             "destroy" => self.vault().destroy(id)?,
-            other => return Err(NodeError::InvalidParams(format!("unknown key action `{other}`"))),
+            other => {
+                return Err(NodeError::InvalidParams(format!(
+                    "unknown key action `{other}`"
+                )))
+            }
         };
         self.done(ctx, &op, Some(&key.id), action);
         Ok(key)
     }
 
-    pub async fn create_credential(self: &Arc<Self>, ctx: &RequestCtx, req: CreateCredential) -> Result<NewCredential, NodeError> {
+    pub async fn create_credential(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        req: CreateCredential,
+    ) -> Result<NewCredential, NodeError> {
         self.admit(ctx, "credential.create", None).await?;
         let created = self.credentials().create(req)?;
         self.done(ctx, "credential.create", Some(&created.info.id), "created");
@@ -138,24 +164,52 @@ impl Node {
         self.credentials().list()
     }
 
-    pub async fn revoke_credential(self: &Arc<Self>, ctx: &RequestCtx, id: &str) -> Result<CredentialInfo, NodeError> {
+    pub async fn revoke_credential(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        id: &str,
+    ) -> Result<CredentialInfo, NodeError> {
         self.admit(ctx, "credential.revoke", Some(id)).await?;
         let info = self.credentials().revoke(id)?;
         self.done(ctx, "credential.revoke", Some(id), "revoked");
         Ok(info)
     }
 
-    pub async fn backup(self: &Arc<Self>, ctx: &RequestCtx, recipients: &[String], ids: &[String]) -> Result<BackupFile, NodeError> {
+    pub async fn backup(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        recipients: &[String],
+        ids: &[String],
+    ) -> Result<BackupFile, NodeError> {
         self.admit(ctx, "key.backup", Some(&ids.join(","))).await?;
         let file = self.vault().backup(recipients, ids)?;
-        self.done(ctx, "key.backup", None, &format!("{} keys to {} recipients", file.keys, recipients.len()));
+        self.done(
+            ctx,
+            "key.backup",
+            None,
+            &format!("{} keys to {} recipients", file.keys, recipients.len()),
+        );
         Ok(file)
     }
 
-    pub async fn restore(self: &Arc<Self>, ctx: &RequestCtx, identity: &SecretString, file: &[u8]) -> Result<RestoreReport, NodeError> {
+    pub async fn restore(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        identity: &SecretString,
+        file: &[u8],
+    ) -> Result<RestoreReport, NodeError> {
         self.admit(ctx, "key.restore", None).await?;
         let report = self.vault().restore(identity.expose_secret(), file)?;
-        self.done(ctx, "key.restore", None, &format!("{} restored, {} skipped", report.restored.len(), report.skipped.len()));
+        self.done(
+            ctx,
+            "key.restore",
+            None,
+            &format!(
+                "{} restored, {} skipped",
+                report.restored.len(),
+                report.skipped.len()
+            ),
+        );
         Ok(report)
     }
 
@@ -175,13 +229,19 @@ impl Node {
     pub async fn rewrap(self: &Arc<Self>, ctx: &RequestCtx) -> Result<usize, NodeError> {
         self.admit(ctx, "sys.rewrap", None).await?;
         let node = self.clone();
-        let n = tokio::task::spawn_blocking(move || node.barrier().rewrap()).await.map_err(|e| NodeError::Internal(e.to_string()))??;
+        let n = tokio::task::spawn_blocking(move || node.barrier().rewrap())
+            .await
+            .map_err(|e| NodeError::Internal(e.to_string()))??;
         self.done(ctx, "sys.rewrap", None, &format!("{n} records"));
         Ok(n)
     }
 
     /// Unseal with one share or the passphrase (no credential: the shares are the credential).
-    pub async fn unseal(self: &Arc<Self>, share: Option<&str>, passphrase: Option<&SecretString>) -> Result<SealStatus, NodeError> {
+    pub async fn unseal(
+        self: &Arc<Self>,
+        share: Option<&str>,
+        passphrase: Option<&SecretString>,
+    ) -> Result<SealStatus, NodeError> {
         let result = match (share, passphrase) {
             (Some(s), None) => self.barrier().submit_share(s),
             (None, Some(p)) => {
@@ -191,7 +251,11 @@ impl Node {
                     .await
                     .map_err(|e| NodeError::Internal(e.to_string()))?
             }
-            _ => return Err(NodeError::InvalidParams("give exactly one of `share` or `passphrase`".into())),
+            _ => {
+                return Err(NodeError::InvalidParams(
+                    "give exactly one of `share` or `passphrase`".into(),
+                ))
+            }
         };
         let status = result.inspect_err(|e| tracing::warn!(error = %e, "unseal attempt failed"))?;
         if !status.sealed {
@@ -208,7 +272,10 @@ impl Node {
 
     /// `palisade init` (offline) and `serve --dev`: creates the seal, unseals in-process with
     /// what it just made, creates the root admin credential, and returns shares and token.
-    pub async fn bootstrap(self: &Arc<Self>, request: InitRequest) -> Result<(Vec<SecretString>, NewCredential), NodeError> {
+    pub async fn bootstrap(
+        self: &Arc<Self>,
+        request: InitRequest,
+    ) -> Result<(Vec<SecretString>, NewCredential), NodeError> {
         let passphrase = match &request {
             InitRequest::Passphrase(p) => Some(p.clone()),
             InitRequest::Shamir { .. } => None,
@@ -231,7 +298,12 @@ impl Node {
         let root = self.credentials().create(CreateCredential {
             name: "root".into(),
             keys: palisade_policy::KeyScope::All,
-            methods: [palisade_policy::MethodGroup::Read, palisade_policy::MethodGroup::Sign, palisade_policy::MethodGroup::Send].into(),
+            methods: [
+                palisade_policy::MethodGroup::Read,
+                palisade_policy::MethodGroup::Sign,
+                palisade_policy::MethodGroup::Send,
+            ]
+            .into(),
             admin: true,
             expires_at: None,
         })?;

@@ -43,7 +43,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body_bytes: default_body(), max_batch: default_batch(), upstream_timeout_ms: default_upstream_timeout() }
+        Self {
+            max_body_bytes: default_body(),
+            max_batch: default_batch(),
+            upstream_timeout_ms: default_upstream_timeout(),
+        }
     }
 }
 
@@ -65,7 +69,12 @@ fn default_upstream_timeout() -> u64 {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { listen: default_listen(), data_dir: default_data_dir(), chains: Vec::new(), limits: Limits::default() }
+        Self {
+            listen: default_listen(),
+            data_dir: default_data_dir(),
+            chains: Vec::new(),
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -74,7 +83,10 @@ impl Config {
         let c: Config = toml::from_str(text).map_err(|e| format!("invalid config: {e}"))?;
         for chain in &c.chains {
             if !(chain.upstream.starts_with("http://") || chain.upstream.starts_with("https://")) {
-                return Err(format!("invalid config: upstream `{}` must be an http:// or https:// URL", chain.upstream));
+                return Err(format!(
+                    "invalid config: upstream `{}` must be an http:// or https:// URL",
+                    chain.upstream
+                ));
             }
         }
         Ok(c)

@@ -91,21 +91,30 @@ fn unauthenticated(why: &str) -> NodeError {
 
 impl Credentials {
     pub fn new(barrier: Arc<Barrier>) -> Self {
-        Self { barrier, cache: RwLock::new(HashMap::new()) }
+        Self {
+            barrier,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     pub fn create(&self, req: CreateCredential) -> Result<NewCredential, NodeError> {
         let name = req.name.trim().to_string();
         if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
-            return Err(NodeError::InvalidParams("credential name must be 1-128 printable characters".into()));
+            return Err(NodeError::InvalidParams(
+                "credential name must be 1-128 printable characters".into(),
+            ));
         }
         if req.methods.is_empty() && !req.admin {
-            return Err(NodeError::InvalidParams("a credential needs at least one method group (read, sign, send) or admin".into()));
+            return Err(NodeError::InvalidParams(
+                "a credential needs at least one method group (read, sign, send) or admin".into(),
+            ));
         }
         let id = palisade_types::random_id("", 8);
         let mut secret_bytes = zeroize::Zeroizing::new([0u8; 32]);
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, secret_bytes.as_mut());
-        let secret = zeroize::Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret_bytes.as_ref()));
+        let secret = zeroize::Zeroizing::new(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret_bytes.as_ref()),
+        );
         let record = CredentialRecord {
             id: id.clone(),
             name,
@@ -119,19 +128,27 @@ impl Credentials {
         };
         let raw = serde_json::to_vec(&record).map_err(|e| NodeError::Internal(e.to_string()))?;
         self.barrier.apply(
-            vec![palisade_barrier::Write::Put { path: format!("{PREFIX}{id}"), value: raw }],
+            vec![palisade_barrier::Write::Put {
+                path: format!("{PREFIX}{id}"),
+                value: raw,
+            }],
             vec![(format!("{PREFIX}{id}"), None)],
         )?;
-        Ok(NewCredential { info: CredentialInfo::from(&record), token: format!("pal_{id}_{}", secret.as_str()) })
+        Ok(NewCredential {
+            info: CredentialInfo::from(&record),
+            token: format!("pal_{id}_{}", secret.as_str()),
+        })
     }
 
     fn load(&self, id: &str) -> Result<Option<Arc<CredentialRecord>>, NodeError> {
         if let Some(r) = self.cache.read().get(id) {
             return Ok(Some(r.clone()));
         }
-        let Some(raw) = self.barrier.get(&format!("{PREFIX}{id}"))? else { return Ok(None) };
-        let rec: CredentialRecord =
-            serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(format!("credential record is malformed: {e}")))?;
+        let Some(raw) = self.barrier.get(&format!("{PREFIX}{id}"))? else {
+            return Ok(None);
+        };
+        let rec: CredentialRecord = serde_json::from_slice(&raw)
+            .map_err(|e| NodeError::Internal(format!("credential record is malformed: {e}")))?;
         let rec = Arc::new(rec);
         self.cache.write().insert(id.to_string(), rec.clone());
         Ok(Some(rec))
@@ -140,10 +157,17 @@ impl Credentials {
     /// Checks a bearer token. Every failure is `Unauthenticated` with a reason that helps the
     /// owner fix it, without revealing whether a guessed id exists.
     pub fn authenticate(&self, token: &str) -> Result<Principal, NodeError> {
-        let rest = token.trim().strip_prefix("pal_").ok_or_else(|| unauthenticated("malformed API key (expected `pal_<id>_<secret>`)"))?;
-        let (id, secret) = rest.split_once('_').ok_or_else(|| unauthenticated("malformed API key (expected `pal_<id>_<secret>`)"))?;
+        let rest = token
+            .trim()
+            .strip_prefix("pal_")
+            .ok_or_else(|| unauthenticated("malformed API key (expected `pal_<id>_<secret>`)"))?;
+        let (id, secret) = rest
+            .split_once('_')
+            .ok_or_else(|| unauthenticated("malformed API key (expected `pal_<id>_<secret>`)"))?;
         if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) || secret.len() != 43 {
-            return Err(unauthenticated("malformed API key (expected `pal_<id>_<secret>`)"));
+            return Err(unauthenticated(
+                "malformed API key (expected `pal_<id>_<secret>`)",
+            ));
         }
         let Some(rec) = self.load(id)? else {
             // Hash anyway so unknown and wrong keys take the same time.
@@ -154,10 +178,19 @@ impl Credentials {
             return Err(unauthenticated("invalid API key"));
         }
         if rec.revoked_at.is_some() {
-            return Err(unauthenticated(&format!("API key `{}` was revoked", rec.id)));
+            return Err(unauthenticated(&format!(
+                "API key `{}` was revoked",
+                rec.id
+            )));
         }
-        if rec.expires_at.is_some_and(|t| palisade_types::unix_now() >= t) {
-            return Err(unauthenticated(&format!("API key `{}` has expired", rec.id)));
+        if rec
+            .expires_at
+            .is_some_and(|t| palisade_types::unix_now() >= t)
+        {
+            return Err(unauthenticated(&format!(
+                "API key `{}` has expired",
+                rec.id
+            )));
         }
         Ok(Principal {
             credential_id: rec.id.clone(),
@@ -171,7 +204,8 @@ impl Credentials {
     pub fn list(&self) -> Result<Vec<CredentialInfo>, NodeError> {
         let mut out: Vec<CredentialInfo> = Vec::new();
         for (_, raw) in self.barrier.scan(PREFIX)? {
-            let rec: CredentialRecord = serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
+            let rec: CredentialRecord =
+                serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
             out.push(CredentialInfo::from(&rec));
         }
         out.sort_by_key(|c| c.created_at);
@@ -180,12 +214,22 @@ impl Credentials {
 
     pub fn revoke(&self, id: &str) -> Result<CredentialInfo, NodeError> {
         let path = format!("{PREFIX}{id}");
-        let raw = self.barrier.get(&path)?.ok_or_else(|| NodeError::NotFound(format!("unknown credential `{id}`")))?;
-        let mut rec: CredentialRecord = serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
+        let raw = self
+            .barrier
+            .get(&path)?
+            .ok_or_else(|| NodeError::NotFound(format!("unknown credential `{id}`")))?;
+        let mut rec: CredentialRecord =
+            serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
         if rec.revoked_at.is_none() {
             rec.revoked_at = Some(palisade_types::unix_now());
             let new = serde_json::to_vec(&rec).map_err(|e| NodeError::Internal(e.to_string()))?;
-            self.barrier.apply(vec![palisade_barrier::Write::Put { path: path.clone(), value: new }], vec![(path, Some(raw))])?;
+            self.barrier.apply(
+                vec![palisade_barrier::Write::Put {
+                    path: path.clone(),
+                    value: new,
+                }],
+                vec![(path, Some(raw))],
+            )?;
         }
         // Drop the cached copy so the next request sees the revocation.
         self.cache.write().remove(id);

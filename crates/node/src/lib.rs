@@ -63,9 +63,13 @@ impl From<BarrierError> for NodeError {
     fn from(e: BarrierError) -> Self {
         match e {
             BarrierError::Sealed => NodeError::Sealed,
-            BarrierError::Conflict { path } => NodeError::Conflict(format!("`{path}` was changed concurrently; retry")),
+            BarrierError::Conflict { path } => {
+                NodeError::Conflict(format!("`{path}` was changed concurrently; retry"))
+            }
             BarrierError::AlreadyInitialized => NodeError::Conflict(e.to_string()),
-            BarrierError::Unseal(_) | BarrierError::Crypto(_) => NodeError::InvalidParams(e.to_string()),
+            BarrierError::Unseal(_) | BarrierError::Crypto(_) => {
+                NodeError::InvalidParams(e.to_string())
+            }
             other => NodeError::Internal(other.to_string()),
         }
     }
@@ -78,7 +82,9 @@ impl From<VaultError> for NodeError {
             VaultError::UnknownKey(k) => NodeError::UnknownKey(k),
             VaultError::Frozen(k) => NodeError::Frozen(k),
             VaultError::Destroyed(k) => NodeError::UnknownKey(k),
-            VaultError::Duplicate { .. } | VaultError::Conflict(_) => NodeError::Conflict(e.to_string()),
+            VaultError::Duplicate { .. } | VaultError::Conflict(_) => {
+                NodeError::Conflict(e.to_string())
+            }
             VaultError::InvalidKey(_)
             | VaultError::InvalidLabels(_)
             | VaultError::Keystore(_)
@@ -98,7 +104,13 @@ impl From<Denied> for NodeError {
 impl From<palisade_chain::ChainError> for NodeError {
     fn from(e: palisade_chain::ChainError) -> Self {
         match e {
-            palisade_chain::ChainError::ChainIdMismatch { requested, expected } => NodeError::ChainIdMismatch { requested, expected },
+            palisade_chain::ChainError::ChainIdMismatch {
+                requested,
+                expected,
+            } => NodeError::ChainIdMismatch {
+                requested,
+                expected,
+            },
             other => NodeError::InvalidParams(other.to_string()),
         }
     }
@@ -134,9 +146,15 @@ impl Node {
     /// Opens the data directory (creating it if needed). The node starts sealed.
     pub async fn open(config: Config) -> Result<Arc<Self>, NodeError> {
         let dir = &config.data_dir;
-        std::fs::create_dir_all(dir).map_err(|e| NodeError::Internal(format!("cannot create data directory `{}`: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            NodeError::Internal(format!(
+                "cannot create data directory `{}`: {e}",
+                dir.display()
+            ))
+        })?;
         restrict_permissions(dir);
-        let storage = RedbStorage::open(&dir.join(STORE_FILE)).map_err(|e| NodeError::Internal(e.to_string()))?;
+        let storage = RedbStorage::open(&dir.join(STORE_FILE))
+            .map_err(|e| NodeError::Internal(e.to_string()))?;
         let barrier = Arc::new(Barrier::new(Arc::new(storage)));
         let timeout = Duration::from_millis(config.limits.upstream_timeout_ms);
         let mut chains = Vec::new();
@@ -151,7 +169,9 @@ impl Node {
                             c.upstream
                         ))
                     })?;
-                    u64::try_from(id).map_err(|_| NodeError::Internal("upstream chain id does not fit in 64 bits".into()))?
+                    u64::try_from(id).map_err(|_| {
+                        NodeError::Internal("upstream chain id does not fit in 64 bits".into())
+                    })?
                 }
             };
             chains.push(Chain { id, upstream });
@@ -221,7 +241,11 @@ impl Node {
     }
 
     fn nonce_slot(&self, address: &str, chain: u64) -> NonceSlot {
-        self.nonces.lock().entry((address.to_ascii_lowercase(), chain)).or_default().clone()
+        self.nonces
+            .lock()
+            .entry((address.to_ascii_lowercase(), chain))
+            .or_default()
+            .clone()
     }
 }
 

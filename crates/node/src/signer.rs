@@ -26,12 +26,19 @@ impl Node {
 
     /// Resolves an address to a secp256k1 key this credential may use. Keys outside the scope
     /// are reported exactly like unknown ones, so a credential cannot probe for other keys.
-    pub fn resolve_signing_key(&self, ctx: &RequestCtx, address: &str) -> Result<KeyInfo, NodeError> {
+    pub fn resolve_signing_key(
+        &self,
+        ctx: &RequestCtx,
+        address: &str,
+    ) -> Result<KeyInfo, NodeError> {
         let key = self.vault().get(address).map_err(|e| match e {
             palisade_vault::VaultError::UnknownKey(_) => NodeError::UnknownKey(address.to_string()),
             other => other.into(),
         })?;
-        if !policy::may_use_key(&ctx.principal, &key.id) || key.key_type != KeyType::Secp256k1 || key.status == KeyStatus::Destroyed {
+        if !policy::may_use_key(&ctx.principal, &key.id)
+            || key.key_type != KeyType::Secp256k1
+            || key.status == KeyStatus::Destroyed
+        {
             return Err(NodeError::UnknownKey(address.to_string()));
         }
         Ok(key)
@@ -43,7 +50,11 @@ impl Node {
             .vault()
             .list()?
             .into_iter()
-            .filter(|k| k.key_type == KeyType::Secp256k1 && k.status == KeyStatus::Active && policy::may_use_key(&ctx.principal, &k.id))
+            .filter(|k| {
+                k.key_type == KeyType::Secp256k1
+                    && k.status == KeyStatus::Active
+                    && policy::may_use_key(&ctx.principal, &k.id)
+            })
             .filter_map(|k| k.address)
             .collect())
     }
@@ -74,7 +85,13 @@ impl Node {
             self.audit_in_background(record);
             return Err(e);
         }
-        let intent = SigningIntent { method, group, key_id: &key.id, digest, chain_id };
+        let intent = SigningIntent {
+            method,
+            group,
+            key_id: &key.id,
+            digest,
+            chain_id,
+        };
         let approved = match policy::authorize(&ctx.principal, &intent) {
             Ok(a) => a,
             Err(d) => {
@@ -109,7 +126,10 @@ impl Node {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_personal_hash(message);
-        Ok(self.sign_digest(ctx, method, MethodGroup::Sign, &key, digest.0, None).await?.to_rsv_bytes())
+        Ok(self
+            .sign_digest(ctx, method, MethodGroup::Sign, &key, digest.0, None)
+            .await?
+            .to_rsv_bytes())
     }
 
     /// geth `data/validator`: EIP-191 version 0x00.
@@ -124,7 +144,10 @@ impl Node {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_validator_hash(validator, data);
-        Ok(self.sign_digest(ctx, method, MethodGroup::Sign, &key, digest.0, None).await?.to_rsv_bytes())
+        Ok(self
+            .sign_digest(ctx, method, MethodGroup::Sign, &key, digest.0, None)
+            .await?
+            .to_rsv_bytes())
     }
 
     /// `eth_signTypedData_v4`: EIP-712. A domain naming another chain is refused.
@@ -141,16 +164,32 @@ impl Node {
         let td = chain::typed_data_hash(typed)?;
         if let Some(requested) = td.domain_chain_id {
             if requested != chain.id {
-                return Err(NodeError::ChainIdMismatch { requested, expected: chain.id });
+                return Err(NodeError::ChainIdMismatch {
+                    requested,
+                    expected: chain.id,
+                });
             }
         }
-        Ok(self.sign_digest(ctx, method, MethodGroup::Sign, &key, td.hash.0, Some(chain.id)).await?.to_rsv_bytes())
+        Ok(self
+            .sign_digest(
+                ctx,
+                method,
+                MethodGroup::Sign,
+                &key,
+                td.hash.0,
+                Some(chain.id),
+            )
+            .await?
+            .to_rsv_bytes())
     }
 
     fn check_chain(req: &mut TxRequest, chain: &Chain) -> Result<(), NodeError> {
         if let Some(requested) = req.chain_id() {
             if requested != chain.id {
-                return Err(NodeError::ChainIdMismatch { requested, expected: chain.id });
+                return Err(NodeError::ChainIdMismatch {
+                    requested,
+                    expected: chain.id,
+                });
             }
         }
         req.set_chain_id(chain.id);
@@ -158,9 +197,11 @@ impl Node {
     }
 
     fn sender(&self, ctx: &RequestCtx, req: &TxRequest) -> Result<KeyInfo, NodeError> {
-        let from = req
-            .from()
-            .ok_or_else(|| NodeError::InvalidParams("transaction field `from` is required: it names the key to sign with".into()))?;
+        let from = req.from().ok_or_else(|| {
+            NodeError::InvalidParams(
+                "transaction field `from` is required: it names the key to sign with".into(),
+            )
+        })?;
         self.resolve_signing_key(ctx, &from.to_checksum(None))
     }
 
@@ -177,7 +218,16 @@ impl Node {
         Self::check_chain(&mut req, chain)?;
         let key = self.sender(ctx, &req)?;
         let unsigned = req.build(chain.id)?;
-        let sig = self.sign_digest(ctx, method, MethodGroup::Sign, &key, unsigned.signing_hash().0, Some(chain.id)).await?;
+        let sig = self
+            .sign_digest(
+                ctx,
+                method,
+                MethodGroup::Sign,
+                &key,
+                unsigned.signing_hash().0,
+                Some(chain.id),
+            )
+            .await?;
         Ok(unsigned.into_signed(&sig))
     }
 
@@ -188,10 +238,20 @@ impl Node {
                 let price = chain.upstream.call_u128("eth_gasPrice", json!([])).await?;
                 req.set_legacy_gas_price(price);
             } else {
-                let block = chain.upstream.call("eth_getBlockByNumber", json!(["latest", false])).await?;
-                match block.get("baseFeePerGas").and_then(crate::upstream::parse_quantity) {
+                let block = chain
+                    .upstream
+                    .call("eth_getBlockByNumber", json!(["latest", false]))
+                    .await?;
+                match block
+                    .get("baseFeePerGas")
+                    .and_then(crate::upstream::parse_quantity)
+                {
                     Some(base) => {
-                        let tip = chain.upstream.call_u128("eth_maxPriorityFeePerGas", json!([])).await.unwrap_or(1_000_000_000);
+                        let tip = chain
+                            .upstream
+                            .call_u128("eth_maxPriorityFeePerGas", json!([]))
+                            .await
+                            .unwrap_or(1_000_000_000);
                         req.set_eip1559_fees(base.saturating_mul(2).saturating_add(tip), tip);
                     }
                     None => {
@@ -212,8 +272,13 @@ impl Node {
             }
             call.insert("value".into(), json!(format!("{:#x}", req.value())));
             call.insert("input".into(), json!(req.input()));
-            let gas = chain.upstream.call_u128("eth_estimateGas", json!([Value::Object(call)])).await?;
-            req.set_gas(u64::try_from(gas).map_err(|_| NodeError::InvalidParams("estimated gas does not fit in 64 bits".into()))?);
+            let gas = chain
+                .upstream
+                .call_u128("eth_estimateGas", json!([Value::Object(call)]))
+                .await?;
+            req.set_gas(u64::try_from(gas).map_err(|_| {
+                NodeError::InvalidParams("estimated gas does not fit in 64 bits".into())
+            })?);
         }
         Ok(())
     }
@@ -221,7 +286,12 @@ impl Node {
     /// `eth_sendTransaction`: fills nonce, gas and fees, signs, forwards; returns the hash.
     /// Sends from one key are serialised on that key's nonce slot, so concurrent requests get
     /// contiguous nonces; any upstream error forgets the cached nonce and resyncs next time.
-    pub async fn send_transaction(self: &Arc<Self>, ctx: &RequestCtx, chain: &Chain, mut req: TxRequest) -> Result<Value, NodeError> {
+    pub async fn send_transaction(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        chain: &Chain,
+        mut req: TxRequest,
+    ) -> Result<Value, NodeError> {
         let method = "eth_sendTransaction";
         policy::authorize_method(&ctx.principal, method, MethodGroup::Send)?;
         Self::check_chain(&mut req, chain)?;
@@ -237,8 +307,13 @@ impl Node {
                 let n = match *next {
                     Some(n) => n,
                     None => {
-                        let n = chain.upstream.call_u128("eth_getTransactionCount", json!([address, "pending"])).await?;
-                        u64::try_from(n).map_err(|_| NodeError::Internal("upstream nonce does not fit in 64 bits".into()))?
+                        let n = chain
+                            .upstream
+                            .call_u128("eth_getTransactionCount", json!([address, "pending"]))
+                            .await?;
+                        u64::try_from(n).map_err(|_| {
+                            NodeError::Internal("upstream nonce does not fit in 64 bits".into())
+                        })?
                     }
                 };
                 req.set_nonce(n);
@@ -246,11 +321,26 @@ impl Node {
             }
         };
         let unsigned = req.build(chain.id)?;
-        let sig = self.sign_digest(ctx, method, MethodGroup::Send, &key, unsigned.signing_hash().0, Some(chain.id)).await?;
+        let sig = self
+            .sign_digest(
+                ctx,
+                method,
+                MethodGroup::Send,
+                &key,
+                unsigned.signing_hash().0,
+                Some(chain.id),
+            )
+            .await?;
         let signed = unsigned.into_signed(&sig);
-        match chain.upstream.call("eth_sendRawTransaction", json!([signed.raw()])).await {
+        match chain
+            .upstream
+            .call("eth_sendRawTransaction", json!([signed.raw()]))
+            .await
+        {
             Ok(hash) => {
-                *next = Some(next.map_or(assigned.saturating_add(1), |n| n.max(assigned.saturating_add(1))));
+                *next = Some(next.map_or(assigned.saturating_add(1), |n| {
+                    n.max(assigned.saturating_add(1))
+                }));
                 Ok(hash)
             }
             Err(e) => {
@@ -262,13 +352,21 @@ impl Node {
 
     /// `eth_sendRawTransaction`: decoded, checked (chain id, sender key frozen), audited and
     /// forwarded.
-    pub async fn send_raw_transaction(self: &Arc<Self>, ctx: &RequestCtx, chain: &Chain, raw: &[u8]) -> Result<Value, NodeError> {
+    pub async fn send_raw_transaction(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        chain: &Chain,
+        raw: &[u8],
+    ) -> Result<Value, NodeError> {
         let method = "eth_sendRawTransaction";
         policy::authorize_method(&ctx.principal, method, MethodGroup::Send)?;
         let tx = chain::decode_raw_tx(raw)?;
         if let Some(requested) = tx.chain_id {
             if requested != chain.id {
-                return Err(NodeError::ChainIdMismatch { requested, expected: chain.id });
+                return Err(NodeError::ChainIdMismatch {
+                    requested,
+                    expected: chain.id,
+                });
             }
         }
         // A transaction signed elsewhere by a key Palisade holds (e.g. before it was frozen)
@@ -281,16 +379,33 @@ impl Node {
         let mut record = Self::base_record(ctx, method);
         record.decision = "allow".into();
         record.digest = Some(hex::encode(tx.hash));
-        record.reasons = vec![format!("sender {} forwards a signed transaction", tx.sender)];
+        record.reasons = vec![format!(
+            "sender {} forwards a signed transaction",
+            tx.sender
+        )];
         self.audit().append(record).await?;
-        let sent = chain.upstream.call("eth_sendRawTransaction", json!([format!("0x{}", hex::encode(raw))])).await?;
+        let sent = chain
+            .upstream
+            .call(
+                "eth_sendRawTransaction",
+                json!([format!("0x{}", hex::encode(raw))]),
+            )
+            .await?;
         // Our cached nonce for this sender is stale now.
-        self.nonces.lock().remove(&(tx.sender.to_checksum(None).to_ascii_lowercase(), chain.id));
+        self.nonces
+            .lock()
+            .remove(&(tx.sender.to_checksum(None).to_ascii_lowercase(), chain.id));
         Ok(sent)
     }
 
     /// Forwards a method the firewall allowed, auditing it in the background.
-    pub async fn forward(self: &Arc<Self>, ctx: &RequestCtx, chain: &Chain, method: &str, params: Value) -> Result<Value, NodeError> {
+    pub async fn forward(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        chain: &Chain,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Read)?;
         let mut record = Self::base_record(ctx, method);
         record.decision = "allow".into();

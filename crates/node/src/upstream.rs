@@ -14,7 +14,11 @@ pub enum UpstreamError {
     Invalid(String),
     /// A JSON-RPC error from the node, passed through unchanged (e.g. "nonce too low").
     #[error("{message}")]
-    Rpc { code: i64, message: String, data: Option<Value> },
+    Rpc {
+        code: i64,
+        message: String,
+        data: Option<Value>,
+    },
 }
 
 #[derive(Clone)]
@@ -29,8 +33,14 @@ impl Upstream {
             .timeout(timeout)
             .pool_max_idle_per_host(64)
             .build()
-            .map_err(|e| UpstreamError::Unreachable { url: url.into(), reason: e.to_string() })?;
-        Ok(Self { url: url.to_string(), client })
+            .map_err(|e| UpstreamError::Unreachable {
+                url: url.into(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            url: url.to_string(),
+            client,
+        })
     }
 
     /// Calls `method` and returns its `result`.
@@ -42,29 +52,44 @@ impl Upstream {
             .json(&body)
             .send()
             .await
-            .map_err(|e| UpstreamError::Unreachable { url: self.url.clone(), reason: e.without_url().to_string() })?;
+            .map_err(|e| UpstreamError::Unreachable {
+                url: self.url.clone(),
+                reason: e.without_url().to_string(),
+            })?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|e| UpstreamError::Invalid(e.to_string()))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| UpstreamError::Invalid(e.to_string()))?;
         let v: Value = serde_json::from_slice(&bytes).map_err(|_| {
             if status.is_success() {
                 UpstreamError::Invalid("answer is not JSON".into())
             } else {
-                UpstreamError::Http { status: status.as_u16() }
+                UpstreamError::Http {
+                    status: status.as_u16(),
+                }
             }
         })?;
         if let Some(err) = v.get("error") {
             return Err(UpstreamError::Rpc {
                 code: err.get("code").and_then(Value::as_i64).unwrap_or(-32000),
-                message: err.get("message").and_then(Value::as_str).unwrap_or("upstream error").to_string(),
+                message: err
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("upstream error")
+                    .to_string(),
                 data: err.get("data").cloned(),
             });
         }
-        v.get("result").cloned().ok_or_else(|| UpstreamError::Invalid("answer has neither result nor error".into()))
+        v.get("result")
+            .cloned()
+            .ok_or_else(|| UpstreamError::Invalid("answer has neither result nor error".into()))
     }
 
     pub async fn call_u128(&self, method: &str, params: Value) -> Result<u128, UpstreamError> {
         let v = self.call(method, params).await?;
-        parse_quantity(&v).ok_or_else(|| UpstreamError::Invalid(format!("`{method}` did not return a quantity")))
+        parse_quantity(&v)
+            .ok_or_else(|| UpstreamError::Invalid(format!("`{method}` did not return a quantity")))
     }
 }
 

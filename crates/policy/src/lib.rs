@@ -102,16 +102,30 @@ impl PolicyApproved {
 pub enum Denied {
     #[error("credential `{credential}` may not use key `{key}`")]
     KeyOutOfScope { credential: String, key: String },
-    #[error("credential `{credential}` is not granted the `{group}` method group needed for `{method}`")]
-    GroupNotGranted { credential: String, group: &'static str, method: String },
+    #[error(
+        "credential `{credential}` is not granted the `{group}` method group needed for `{method}`"
+    )]
+    GroupNotGranted {
+        credential: String,
+        group: &'static str,
+        method: String,
+    },
 }
 
 /// Checks that `principal` may call a method of `group` at all (before any key is involved).
-pub fn authorize_method(principal: &Principal, method: &str, group: MethodGroup) -> Result<(), Denied> {
+pub fn authorize_method(
+    principal: &Principal,
+    method: &str,
+    group: MethodGroup,
+) -> Result<(), Denied> {
     if principal.groups.contains(&group) {
         Ok(())
     } else {
-        Err(Denied::GroupNotGranted { credential: principal.credential_id.clone(), group: group.as_str(), method: method.to_string() })
+        Err(Denied::GroupNotGranted {
+            credential: principal.credential_id.clone(),
+            group: group.as_str(),
+            method: method.to_string(),
+        })
     }
 }
 
@@ -121,16 +135,26 @@ pub fn may_use_key(principal: &Principal, key_id: &str) -> bool {
 }
 
 /// Decides a signing request. Deny by default; every allow carries its reasons for the audit log.
-pub fn authorize(principal: &Principal, intent: &SigningIntent<'_>) -> Result<PolicyApproved, Denied> {
+pub fn authorize(
+    principal: &Principal,
+    intent: &SigningIntent<'_>,
+) -> Result<PolicyApproved, Denied> {
     authorize_method(principal, intent.method, intent.group)?;
     if !principal.keys.allows(intent.key_id) {
-        return Err(Denied::KeyOutOfScope { credential: principal.credential_id.clone(), key: intent.key_id.to_string() });
+        return Err(Denied::KeyOutOfScope {
+            credential: principal.credential_id.clone(),
+            key: intent.key_id.to_string(),
+        });
     }
     Ok(PolicyApproved {
         key_id: intent.key_id.to_string(),
         digest: intent.digest,
         reasons: vec![
-            format!("credential `{}` holds group `{}`", principal.credential_id, intent.group.as_str()),
+            format!(
+                "credential `{}` holds group `{}`",
+                principal.credential_id,
+                intent.group.as_str()
+            ),
             format!("key `{}` is in the credential's scope", intent.key_id),
         ],
     })
@@ -142,16 +166,31 @@ mod tests {
     use super::*;
 
     fn principal(keys: KeyScope, groups: &[MethodGroup]) -> Principal {
-        Principal { credential_id: "cred_1".into(), name: "bot".into(), keys, groups: groups.iter().copied().collect(), admin: false }
+        Principal {
+            credential_id: "cred_1".into(),
+            name: "bot".into(),
+            keys,
+            groups: groups.iter().copied().collect(),
+            admin: false,
+        }
     }
 
     fn intent(key: &str, group: MethodGroup) -> SigningIntent<'_> {
-        SigningIntent { method: "eth_signTransaction", group, key_id: key, digest: [7; 32], chain_id: Some(1) }
+        SigningIntent {
+            method: "eth_signTransaction",
+            group,
+            key_id: key,
+            digest: [7; 32],
+            chain_id: Some(1),
+        }
     }
 
     #[test]
     fn allowed_when_key_and_group_granted() {
-        let p = principal(KeyScope::Only(["key_a".to_string()].into()), &[MethodGroup::Sign]);
+        let p = principal(
+            KeyScope::Only(["key_a".to_string()].into()),
+            &[MethodGroup::Sign],
+        );
         let ok = authorize(&p, &intent("key_a", MethodGroup::Sign)).unwrap();
         assert_eq!(ok.key_id(), "key_a");
         assert_eq!(ok.digest(), &[7; 32]);
@@ -160,9 +199,18 @@ mod tests {
 
     #[test]
     fn denied_by_default() {
-        let p = principal(KeyScope::Only(["key_a".to_string()].into()), &[MethodGroup::Sign]);
-        assert!(matches!(authorize(&p, &intent("key_b", MethodGroup::Sign)), Err(Denied::KeyOutOfScope { .. })));
-        assert!(matches!(authorize(&p, &intent("key_a", MethodGroup::Send)), Err(Denied::GroupNotGranted { .. })));
+        let p = principal(
+            KeyScope::Only(["key_a".to_string()].into()),
+            &[MethodGroup::Sign],
+        );
+        assert!(matches!(
+            authorize(&p, &intent("key_b", MethodGroup::Sign)),
+            Err(Denied::KeyOutOfScope { .. })
+        ));
+        assert!(matches!(
+            authorize(&p, &intent("key_a", MethodGroup::Send)),
+            Err(Denied::GroupNotGranted { .. })
+        ));
         let nobody = principal(KeyScope::Only(BTreeSet::new()), &[]);
         assert!(authorize(&nobody, &intent("key_a", MethodGroup::Sign)).is_err());
     }

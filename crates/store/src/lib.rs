@@ -35,7 +35,10 @@ impl Batch {
         self
     }
     pub fn put(mut self, key: impl Into<String>, value: Vec<u8>) -> Self {
-        self.ops.push(Op::Put { key: key.into(), value });
+        self.ops.push(Op::Put {
+            key: key.into(),
+            value,
+        });
         self
     }
     pub fn delete(mut self, key: impl Into<String>) -> Self {
@@ -70,10 +73,19 @@ pub trait Storage: Send + Sync + 'static {
     }
     /// Keys under `prefix`, in order.
     fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.scan_prefix(prefix)?.into_iter().map(|(k, _)| k).collect())
+        Ok(self
+            .scan_prefix(prefix)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect())
     }
     /// Replaces `key` only if it still holds `expected`; returns whether it did.
-    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: Option<&[u8]>) -> Result<bool, StoreError> {
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> Result<bool, StoreError> {
         let mut batch = Batch::new().check(key, expected.map(<[u8]>::to_vec));
         batch = match new {
             Some(v) => batch.put(key, v.to_vec()),

@@ -20,7 +20,10 @@ fn io<E: std::fmt::Display>(e: E) -> StoreError {
 impl RedbStorage {
     /// Opens (or creates) the database file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_err = |e: &dyn std::fmt::Display| StoreError::Open { path: path.display().to_string(), reason: e.to_string() };
+        let open_err = |e: &dyn std::fmt::Display| StoreError::Open {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
         let db = Database::create(path).map_err(|e| open_err(&e))?;
         let txn = db.begin_write().map_err(|e| open_err(&e))?;
         txn.open_table(RECORDS).map_err(|e| open_err(&e))?;
@@ -58,7 +61,10 @@ impl Storage for RedbStorage {
         {
             let mut table = txn.open_table(RECORDS).map_err(io)?;
             for (key, expected) in &batch.checks {
-                let current = table.get(key.as_str()).map_err(io)?.map(|v| v.value().to_vec());
+                let current = table
+                    .get(key.as_str())
+                    .map_err(io)?
+                    .map(|v| v.value().to_vec());
                 if current.as_deref() != expected.as_deref() {
                     return Err(StoreError::Conflict { key: key.clone() });
                 }
@@ -109,7 +115,13 @@ mod tests {
         assert!(!s.compare_and_swap("k", None, Some(b"2")).unwrap());
         assert!(s.compare_and_swap("k", Some(b"1"), Some(b"2")).unwrap());
         // A failed check applies nothing.
-        let err = s.apply(Batch::new().check("k", Some(b"1".to_vec())).put("other", b"v".to_vec())).unwrap_err();
+        let err = s
+            .apply(
+                Batch::new()
+                    .check("k", Some(b"1".to_vec()))
+                    .put("other", b"v".to_vec()),
+            )
+            .unwrap_err();
         assert!(matches!(err, StoreError::Conflict { ref key } if key == "k"));
         assert_eq!(s.get("other").unwrap(), None);
     }
@@ -119,7 +131,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("db.redb");
         RedbStorage::open(&p).unwrap().put("k", b"v").unwrap();
-        assert_eq!(RedbStorage::open(&p).unwrap().get("k").unwrap().unwrap(), b"v");
+        assert_eq!(
+            RedbStorage::open(&p).unwrap().get("k").unwrap().unwrap(),
+            b"v"
+        );
     }
 
     #[test]

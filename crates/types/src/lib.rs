@@ -126,7 +126,10 @@ pub fn random_id(prefix: &str, bytes: usize) -> String {
 
 /// Seconds since the Unix epoch; a clock before 1970 reads as 0.
 pub fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -46,8 +46,14 @@ pub enum VaultError {
     #[error("invalid labels: {0}")]
     InvalidLabels(String),
     #[error("key `{id}` is a {actual} key; this operation needs a {expected} key")]
-    WrongType { id: String, expected: &'static str, actual: &'static str },
-    #[error("signing refused: the policy approval and the audit record are for different requests")]
+    WrongType {
+        id: String,
+        expected: &'static str,
+        actual: &'static str,
+    },
+    #[error(
+        "signing refused: the policy approval and the audit record are for different requests"
+    )]
     ProofMismatch,
     #[error("keystore import failed: {0}")]
     Keystore(String),
@@ -86,10 +92,15 @@ fn addr_path(addr: &str) -> String {
 
 fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), VaultError> {
     if labels.len() > MAX_LABELS {
-        return Err(VaultError::InvalidLabels(format!("at most {MAX_LABELS} labels")));
+        return Err(VaultError::InvalidLabels(format!(
+            "at most {MAX_LABELS} labels"
+        )));
     }
     for (k, v) in labels {
-        let key_ok = !k.is_empty() && k.len() <= 64 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+        let key_ok = !k.is_empty()
+            && k.len() <= 64
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
         if !key_ok {
             return Err(VaultError::InvalidLabels(format!(
                 "label name `{}` must be 1-64 of [A-Za-z0-9-_./]",
@@ -97,7 +108,9 @@ fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), VaultError> 
             )));
         }
         if v.len() > 256 || v.chars().any(char::is_control) {
-            return Err(VaultError::InvalidLabels(format!("label `{k}` value must be at most 256 printable characters")));
+            return Err(VaultError::InvalidLabels(format!(
+                "label `{k}` value must be at most 256 printable characters"
+            )));
         }
     }
     Ok(())
@@ -105,7 +118,10 @@ fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), VaultError> 
 
 impl Vault {
     pub fn new(barrier: Arc<Barrier>) -> Self {
-        Self { barrier, cache: RwLock::new(HashMap::new()) }
+        Self {
+            barrier,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Forgets every decrypted key (call on seal).
@@ -114,30 +130,58 @@ impl Vault {
     }
 
     /// Generates a new key inside Palisade.
-    pub fn create(&self, key_type: KeyType, labels: BTreeMap<String, String>) -> Result<KeyInfo, VaultError> {
+    pub fn create(
+        &self,
+        key_type: KeyType,
+        labels: BTreeMap<String, String>,
+    ) -> Result<KeyInfo, VaultError> {
         let secret = Zeroizing::new(match key_type {
-            KeyType::Secp256k1 => SigningKey::random(&mut rand::rngs::OsRng).to_bytes().to_vec(),
-            KeyType::Ed25519 => ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng).to_bytes().to_vec(),
+            KeyType::Secp256k1 => SigningKey::random(&mut rand::rngs::OsRng)
+                .to_bytes()
+                .to_vec(),
+            KeyType::Ed25519 => ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng)
+                .to_bytes()
+                .to_vec(),
         });
         self.store_new(key_type, &secret, labels, None)
     }
 
     /// Imports a raw private key (hex, with or without 0x) for migration.
-    pub fn import_hex(&self, key_type: KeyType, hex_key: &str, labels: BTreeMap<String, String>) -> Result<KeyInfo, VaultError> {
+    pub fn import_hex(
+        &self,
+        key_type: KeyType,
+        hex_key: &str,
+        labels: BTreeMap<String, String>,
+    ) -> Result<KeyInfo, VaultError> {
         let trimmed = hex_key.trim();
         let body = trimmed.strip_prefix("0x").unwrap_or(trimmed);
         if body.len() != 64 {
-            return Err(VaultError::InvalidKey(format!("expected 32 bytes as 64 hex characters, got {} characters", body.len())));
+            return Err(VaultError::InvalidKey(format!(
+                "expected 32 bytes as 64 hex characters, got {} characters",
+                body.len()
+            )));
         }
-        let secret = Zeroizing::new(hex::decode(body).map_err(|_| VaultError::InvalidKey("not valid hex".into()))?);
+        let secret = Zeroizing::new(
+            hex::decode(body).map_err(|_| VaultError::InvalidKey("not valid hex".into()))?,
+        );
         self.store_new(key_type, &secret, labels, None)
     }
 
     /// Imports a Web3 Secret Storage v3 keystore (as written by geth, eth-account, ethers).
-    pub fn import_keystore(&self, json: &[u8], password: &[u8], labels: BTreeMap<String, String>) -> Result<KeyInfo, VaultError> {
-        let decrypted = palisade_chain::decrypt_keystore_v3(json, password).map_err(|e| VaultError::Keystore(e.to_string()))?;
-        let info =
-            self.store_new(KeyType::Secp256k1, decrypted.secret.as_slice(), labels, decrypted.address_hint.map(|a| a.to_string()))?;
+    pub fn import_keystore(
+        &self,
+        json: &[u8],
+        password: &[u8],
+        labels: BTreeMap<String, String>,
+    ) -> Result<KeyInfo, VaultError> {
+        let decrypted = palisade_chain::decrypt_keystore_v3(json, password)
+            .map_err(|e| VaultError::Keystore(e.to_string()))?;
+        let info = self.store_new(
+            KeyType::Secp256k1,
+            decrypted.secret.as_slice(),
+            labels,
+            decrypted.address_hint.map(|a| a.to_string()),
+        )?;
         Ok(info)
     }
 
@@ -152,12 +196,19 @@ impl Vault {
         let (address, public_key) = record::derive_public(key_type, secret)?;
         if let (Some(expected), Some(actual)) = (&expected_address, &address) {
             if !expected.eq_ignore_ascii_case(actual) {
-                return Err(VaultError::Keystore(format!("the keystore's address `{expected}` does not match its key (`{actual}`)")));
+                return Err(VaultError::Keystore(format!(
+                    "the keystore's address `{expected}` does not match its key (`{actual}`)"
+                )));
             }
         }
-        let index_name = address.clone().unwrap_or_else(|| format!("ed25519:{public_key}"));
+        let index_name = address
+            .clone()
+            .unwrap_or_else(|| format!("ed25519:{public_key}"));
         if let Some(existing) = self.barrier.get(&addr_path(&index_name))? {
-            return Err(VaultError::Duplicate { address: index_name, existing: String::from_utf8_lossy(&existing).into_owned() });
+            return Err(VaultError::Duplicate {
+                address: index_name,
+                existing: String::from_utf8_lossy(&existing).into_owned(),
+            });
         }
         let info = KeyInfo {
             id: palisade_types::random_id("key_", 8),
@@ -172,22 +223,37 @@ impl Vault {
         Ok(info)
     }
 
-    pub(crate) fn write_new(&self, info: &KeyInfo, secret: &[u8], index_name: &str) -> Result<(), VaultError> {
+    pub(crate) fn write_new(
+        &self,
+        info: &KeyInfo,
+        secret: &[u8],
+        index_name: &str,
+    ) -> Result<(), VaultError> {
         let meta = serde_json::to_vec(info).map_err(|e| VaultError::InvalidKey(e.to_string()))?;
         // One atomic write with a "must not exist" check on the address index: two concurrent
         // imports of the same key cannot both succeed, and a crash leaves all or nothing.
         let result = self.barrier.apply(
             vec![
-                Write::Put { path: secret_path(&info.id), value: secret.to_vec() },
-                Write::Put { path: meta_path(&info.id), value: meta },
-                Write::Put { path: addr_path(index_name), value: info.id.as_bytes().to_vec() },
+                Write::Put {
+                    path: secret_path(&info.id),
+                    value: secret.to_vec(),
+                },
+                Write::Put {
+                    path: meta_path(&info.id),
+                    value: meta,
+                },
+                Write::Put {
+                    path: addr_path(index_name),
+                    value: info.id.as_bytes().to_vec(),
+                },
             ],
             vec![(addr_path(index_name), None), (meta_path(&info.id), None)],
         );
         match result {
-            Err(BarrierError::Conflict { .. }) => {
-                Err(VaultError::Duplicate { address: index_name.to_string(), existing: "a concurrent import".into() })
-            }
+            Err(BarrierError::Conflict { .. }) => Err(VaultError::Duplicate {
+                address: index_name.to_string(),
+                existing: "a concurrent import".into(),
+            }),
             other => Ok(other?),
         }
     }
@@ -195,17 +261,25 @@ impl Vault {
     /// Looks a key up by id or by address.
     pub fn get(&self, id_or_address: &str) -> Result<KeyInfo, VaultError> {
         let id = self.resolve_id(id_or_address)?;
-        let raw = self.barrier.get(&meta_path(&id))?.ok_or_else(|| VaultError::UnknownKey(id_or_address.to_string()))?;
-        serde_json::from_slice(&raw).map_err(|e| VaultError::InvalidKey(format!("stored metadata is malformed: {e}")))
+        let raw = self
+            .barrier
+            .get(&meta_path(&id))?
+            .ok_or_else(|| VaultError::UnknownKey(id_or_address.to_string()))?;
+        serde_json::from_slice(&raw)
+            .map_err(|e| VaultError::InvalidKey(format!("stored metadata is malformed: {e}")))
     }
 
     fn resolve_id(&self, id_or_address: &str) -> Result<String, VaultError> {
         let s = id_or_address.trim();
         if s.starts_with("0x") || s.starts_with("0X") {
-            let id = self.barrier.get(&addr_path(s))?.ok_or_else(|| VaultError::UnknownKey(s.to_string()))?;
+            let id = self
+                .barrier
+                .get(&addr_path(s))?
+                .ok_or_else(|| VaultError::UnknownKey(s.to_string()))?;
             return String::from_utf8(id).map_err(|_| VaultError::UnknownKey(s.to_string()));
         }
-        if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Err(VaultError::UnknownKey(s.chars().take(64).collect()));
         }
         Ok(s.to_string())
@@ -216,7 +290,11 @@ impl Vault {
             .barrier
             .scan(META_PREFIX)?
             .into_iter()
-            .map(|(_, raw)| serde_json::from_slice(&raw).map_err(|e| VaultError::InvalidKey(format!("stored metadata is malformed: {e}"))))
+            .map(|(_, raw)| {
+                serde_json::from_slice(&raw).map_err(|e| {
+                    VaultError::InvalidKey(format!("stored metadata is malformed: {e}"))
+                })
+            })
             .collect::<Result<_, _>>()?;
         keys.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(keys)
@@ -224,22 +302,39 @@ impl Vault {
 
     fn set_status(&self, id_or_address: &str, status: KeyStatus) -> Result<KeyInfo, VaultError> {
         let id = self.resolve_id(id_or_address)?;
-        let raw = self.barrier.get(&meta_path(&id))?.ok_or_else(|| VaultError::UnknownKey(id_or_address.to_string()))?;
-        let mut info: KeyInfo = serde_json::from_slice(&raw).map_err(|e| VaultError::InvalidKey(e.to_string()))?;
+        let raw = self
+            .barrier
+            .get(&meta_path(&id))?
+            .ok_or_else(|| VaultError::UnknownKey(id_or_address.to_string()))?;
+        let mut info: KeyInfo =
+            serde_json::from_slice(&raw).map_err(|e| VaultError::InvalidKey(e.to_string()))?;
         if info.status == KeyStatus::Destroyed {
             return Err(VaultError::Destroyed(id));
         }
         info.status = status;
         let meta = serde_json::to_vec(&info).map_err(|e| VaultError::InvalidKey(e.to_string()))?;
-        let mut writes = vec![Write::Put { path: meta_path(&id), value: meta }];
+        let mut writes = vec![Write::Put {
+            path: meta_path(&id),
+            value: meta,
+        }];
         if status == KeyStatus::Destroyed {
             // Crypto-shredding: the secret record and the address index go in the same atomic
             // write that marks the key destroyed.
-            writes.push(Write::Delete { path: secret_path(&id) });
-            let index_name = info.address.clone().unwrap_or_else(|| format!("ed25519:{}", info.public_key));
-            writes.push(Write::Delete { path: addr_path(&index_name) });
+            writes.push(Write::Delete {
+                path: secret_path(&id),
+            });
+            let index_name = info
+                .address
+                .clone()
+                .unwrap_or_else(|| format!("ed25519:{}", info.public_key));
+            writes.push(Write::Delete {
+                path: addr_path(&index_name),
+            });
         }
-        match self.barrier.apply(writes, vec![(meta_path(&id), Some(raw))]) {
+        match self
+            .barrier
+            .apply(writes, vec![(meta_path(&id), Some(raw))])
+        {
             Err(BarrierError::Conflict { .. }) => return Err(VaultError::Conflict(id)),
             other => other?,
         }
@@ -271,14 +366,21 @@ impl Vault {
             KeyStatus::Frozen => return Err(VaultError::Frozen(id.to_string())),
             KeyStatus::Active => {}
         }
-        let secret = Zeroizing::new(self.barrier.get(&secret_path(id))?.ok_or_else(|| VaultError::Destroyed(id.to_string()))?);
+        let secret = Zeroizing::new(
+            self.barrier
+                .get(&secret_path(id))?
+                .ok_or_else(|| VaultError::Destroyed(id.to_string()))?,
+        );
         let secret = match info.key_type {
-            KeyType::Secp256k1 => LoadedSecret::Secp256k1(
-                SigningKey::from_slice(&secret).map_err(|_| VaultError::InvalidKey("stored key is not a valid scalar".into()))?,
-            ),
+            KeyType::Secp256k1 => {
+                LoadedSecret::Secp256k1(SigningKey::from_slice(&secret).map_err(|_| {
+                    VaultError::InvalidKey("stored key is not a valid scalar".into())
+                })?)
+            }
             KeyType::Ed25519 => {
-                let bytes: [u8; 32] =
-                    secret.as_slice().try_into().map_err(|_| VaultError::InvalidKey("stored ed25519 seed has the wrong length".into()))?;
+                let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| {
+                    VaultError::InvalidKey("stored ed25519 seed has the wrong length".into())
+                })?;
                 let mut bytes = Zeroizing::new(bytes);
                 let k = ed25519_dalek::SigningKey::from_bytes(&bytes);
                 zeroize::Zeroize::zeroize(&mut *bytes);
@@ -305,25 +407,44 @@ impl Vault {
 
     /// Signs the 32-byte digest both proofs name with the secp256k1 key they name (RFC 6979,
     /// low-s), returning the signature and its recovery id.
-    pub fn sign_secp256k1(&self, approved: &PolicyApproved, audited: &Audited) -> Result<(Signature, RecoveryId), VaultError> {
+    pub fn sign_secp256k1(
+        &self,
+        approved: &PolicyApproved,
+        audited: &Audited,
+    ) -> Result<(Signature, RecoveryId), VaultError> {
         Self::check_proofs(approved, audited)?;
         let key = self.load(approved.key_id())?;
         let LoadedSecret::Secp256k1(sk) = &key.secret else {
-            return Err(VaultError::WrongType { id: key.info.id.clone(), expected: "secp256k1", actual: key.info.key_type.as_str() });
+            return Err(VaultError::WrongType {
+                id: key.info.id.clone(),
+                expected: "secp256k1",
+                actual: key.info.key_type.as_str(),
+            });
         };
-        sk.sign_prehash_recoverable(approved.digest()).map_err(|e| VaultError::InvalidKey(format!("signing failed: {e}")))
+        sk.sign_prehash_recoverable(approved.digest())
+            .map_err(|e| VaultError::InvalidKey(format!("signing failed: {e}")))
     }
 
     /// Ed25519-signs `message`, whose SHA-256 both proofs must name.
-    pub fn sign_ed25519(&self, approved: &PolicyApproved, audited: &Audited, message: &[u8]) -> Result<[u8; 64], VaultError> {
+    pub fn sign_ed25519(
+        &self,
+        approved: &PolicyApproved,
+        audited: &Audited,
+        message: &[u8],
+    ) -> Result<[u8; 64], VaultError> {
         Self::check_proofs(approved, audited)?;
-        let digest: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(message)).into();
+        let digest: [u8; 32] =
+            sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(message)).into();
         if &digest != approved.digest() {
             return Err(VaultError::ProofMismatch);
         }
         let key = self.load(approved.key_id())?;
         let LoadedSecret::Ed25519(sk) = &key.secret else {
-            return Err(VaultError::WrongType { id: key.info.id.clone(), expected: "ed25519", actual: key.info.key_type.as_str() });
+            return Err(VaultError::WrongType {
+                id: key.info.id.clone(),
+                expected: "ed25519",
+                actual: key.info.key_type.as_str(),
+            });
         };
         Ok(sk.sign(message).to_bytes())
     }

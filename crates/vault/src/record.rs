@@ -53,7 +53,10 @@ pub struct KeyInfo {
 }
 
 /// Address and public key of a secret; validates the secret on the way.
-pub(crate) fn derive_public(key_type: KeyType, secret: &[u8]) -> Result<(Option<String>, String), VaultError> {
+pub(crate) fn derive_public(
+    key_type: KeyType,
+    secret: &[u8],
+) -> Result<(Option<String>, String), VaultError> {
     match key_type {
         KeyType::Secp256k1 => {
             let sk = k256::ecdsa::SigningKey::from_slice(secret).map_err(|_| {
@@ -61,10 +64,15 @@ pub(crate) fn derive_public(key_type: KeyType, secret: &[u8]) -> Result<(Option<
             })?;
             let vk = sk.verifying_key();
             let address = palisade_chain::address_of(vk).to_checksum(None);
-            Ok((Some(address), hex::encode(vk.to_encoded_point(true).as_bytes())))
+            Ok((
+                Some(address),
+                hex::encode(vk.to_encoded_point(true).as_bytes()),
+            ))
         }
         KeyType::Ed25519 => {
-            let seed: [u8; 32] = secret.try_into().map_err(|_| VaultError::InvalidKey("an ed25519 key is a 32-byte seed".into()))?;
+            let seed: [u8; 32] = secret
+                .try_into()
+                .map_err(|_| VaultError::InvalidKey("an ed25519 key is a 32-byte seed".into()))?;
             let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
             Ok((None, hex::encode(sk.verifying_key().to_bytes())))
         }

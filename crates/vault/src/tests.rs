@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,13 +16,21 @@ use palisade_store::RedbStorage;
 use super::*;
 
 fn open(dir: &Path) -> Arc<Barrier> {
-    Arc::new(Barrier::new(Arc::new(RedbStorage::open(&dir.join("v.redb")).unwrap())))
+    Arc::new(Barrier::new(Arc::new(
+        RedbStorage::open(&dir.join("v.redb")).unwrap(),
+    )))
 }
 
 fn setup() -> (tempfile::TempDir, Arc<Barrier>, Vault) {
     let dir = tempfile::tempdir().unwrap();
     let b = open(dir.path());
-    let s = b.init(InitRequest::Shamir { shares: 1, threshold: 1 }).unwrap().shares;
+    let s = b
+        .init(InitRequest::Shamir {
+            shares: 1,
+            threshold: 1,
+        })
+        .unwrap()
+        .shares;
     b.submit_share(s[0].expose_secret()).unwrap();
     let v = Vault::new(b.clone());
     (dir, b, v)
@@ -28,16 +41,33 @@ const HARDHAT0: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7b
 #[test]
 fn import_derives_the_known_address() {
     let (_d, _b, v) = setup();
-    let k = v.import_hex(KeyType::Secp256k1, &format!("0x{HARDHAT0}"), Default::default()).unwrap();
-    assert_eq!(k.address.as_deref(), Some("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
-    assert_eq!(v.get("0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266").unwrap().id, k.id);
+    let k = v
+        .import_hex(
+            KeyType::Secp256k1,
+            &format!("0x{HARDHAT0}"),
+            Default::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        k.address.as_deref(),
+        Some("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+    );
+    assert_eq!(
+        v.get("0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266")
+            .unwrap()
+            .id,
+        k.id
+    );
 }
 
 #[test]
 fn duplicate_import_is_refused_and_changes_nothing() {
     let (_d, _b, v) = setup();
-    v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default()).unwrap();
-    let e = v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default()).unwrap_err();
+    v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
+        .unwrap();
+    let e = v
+        .import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
+        .unwrap_err();
     assert!(matches!(e, VaultError::Duplicate { .. }), "{e}");
     assert_eq!(v.list().unwrap().len(), 1);
 }
@@ -45,8 +75,18 @@ fn duplicate_import_is_refused_and_changes_nothing() {
 #[test]
 fn invalid_keys_are_refused() {
     let (_d, _b, v) = setup();
-    for bad in ["", "0x1234", &"0".repeat(64), &"f".repeat(64), &"zz".repeat(32)] {
-        assert!(v.import_hex(KeyType::Secp256k1, bad, Default::default()).is_err(), "{bad}");
+    for bad in [
+        "",
+        "0x1234",
+        &"0".repeat(64),
+        &"f".repeat(64),
+        &"zz".repeat(32),
+    ] {
+        assert!(
+            v.import_hex(KeyType::Secp256k1, bad, Default::default())
+                .is_err(),
+            "{bad}"
+        );
     }
     assert!(v.list().unwrap().is_empty());
     assert!(matches!(v.get("key_nope"), Err(VaultError::UnknownKey(_))));
@@ -59,10 +99,17 @@ fn no_private_key_bytes_in_the_data_directory() {
     let mut secrets: Vec<Vec<u8>> = Vec::new();
     {
         let b = open(dir.path());
-        let s = b.init(InitRequest::Shamir { shares: 1, threshold: 1 }).unwrap().shares;
+        let s = b
+            .init(InitRequest::Shamir {
+                shares: 1,
+                threshold: 1,
+            })
+            .unwrap()
+            .shares;
         b.submit_share(s[0].expose_secret()).unwrap();
         let v = Vault::new(b.clone());
-        v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default()).unwrap();
+        v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
+            .unwrap();
         secrets.push(hex::decode(HARDHAT0).unwrap());
         for _ in 0..20 {
             let k = v.create(KeyType::Secp256k1, Default::default()).unwrap();
@@ -77,8 +124,14 @@ fn no_private_key_bytes_in_the_data_directory() {
     }
     let dump_lower = String::from_utf8_lossy(&dump).to_lowercase();
     for s in &secrets {
-        assert!(!dump.windows(32).any(|w| w == s.as_slice()), "raw key bytes found in the data directory");
-        assert!(!dump_lower.contains(&hex::encode(s)), "hex key found in the data directory");
+        assert!(
+            !dump.windows(32).any(|w| w == s.as_slice()),
+            "raw key bytes found in the data directory"
+        );
+        assert!(
+            !dump_lower.contains(&hex::encode(s)),
+            "hex key found in the data directory"
+        );
         // Also the first half, in case a key was split across a page boundary.
         assert!(!dump.windows(16).any(|w| w == &s[..16]));
     }
@@ -87,13 +140,21 @@ fn no_private_key_bytes_in_the_data_directory() {
 #[test]
 fn freeze_unfreeze_destroy() {
     let (_d, _b, v) = setup();
-    let k = v.create(KeyType::Secp256k1, [("team".to_string(), "ops".to_string())].into()).unwrap();
+    let k = v
+        .create(
+            KeyType::Secp256k1,
+            [("team".to_string(), "ops".to_string())].into(),
+        )
+        .unwrap();
     assert_eq!(v.freeze(&k.id).unwrap().status, KeyStatus::Frozen);
     assert!(matches!(v.check_usable(&k.id), Err(VaultError::Frozen(_))));
     v.unfreeze(&k.id).unwrap();
     v.check_usable(&k.id).unwrap();
     v.destroy(&k.id).unwrap();
-    assert!(matches!(v.check_usable(&k.id), Err(VaultError::Destroyed(_))));
+    assert!(matches!(
+        v.check_usable(&k.id),
+        Err(VaultError::Destroyed(_))
+    ));
     assert!(matches!(v.unfreeze(&k.id), Err(VaultError::Destroyed(_))));
     assert_eq!(v.get(&k.id).unwrap().status, KeyStatus::Destroyed);
 }
@@ -102,25 +163,45 @@ fn freeze_unfreeze_destroy() {
 fn labels_are_validated() {
     let (_d, _b, v) = setup();
     let bad = [("bad key!".to_string(), "x".to_string())].into();
-    assert!(matches!(v.create(KeyType::Secp256k1, bad), Err(VaultError::InvalidLabels(_))));
+    assert!(matches!(
+        v.create(KeyType::Secp256k1, bad),
+        Err(VaultError::InvalidLabels(_))
+    ));
 }
 
 fn principal() -> Principal {
-    Principal { credential_id: "cred".into(), name: "t".into(), keys: KeyScope::All, groups: [MethodGroup::Sign].into(), admin: false }
+    Principal {
+        credential_id: "cred".into(),
+        name: "t".into(),
+        keys: KeyScope::All,
+        groups: [MethodGroup::Sign].into(),
+        admin: false,
+    }
 }
 
 #[tokio::test]
 async fn signing_requires_matching_proofs_and_matches_known_signature() {
     let (_d, b, v) = setup();
-    let k = v.import_hex(KeyType::Secp256k1, HARDHAT0, Default::default()).unwrap();
+    let k = v
+        .import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
+        .unwrap();
     let log = AuditLog::start(b.clone()).unwrap();
     let digest = [0x11u8; 32];
     let approved = palisade_policy::authorize(
         &principal(),
-        &SigningIntent { method: "eth_sign", group: MethodGroup::Sign, key_id: &k.id, digest, chain_id: None },
+        &SigningIntent {
+            method: "eth_sign",
+            group: MethodGroup::Sign,
+            key_id: &k.id,
+            digest,
+            chain_id: None,
+        },
     )
     .unwrap();
-    let audited = log.audit_signing(AuditRecord::default(), &k.id, digest).await.unwrap();
+    let audited = log
+        .audit_signing(AuditRecord::default(), &k.id, digest)
+        .await
+        .unwrap();
     let (sig, recid) = v.sign_secp256k1(&approved, &audited).unwrap();
     // Same as signing directly with k256 (deterministic RFC 6979).
     let direct = k256::ecdsa::SigningKey::from_slice(&hex::decode(HARDHAT0).unwrap()).unwrap();
@@ -128,23 +209,41 @@ async fn signing_requires_matching_proofs_and_matches_known_signature() {
     assert_eq!((sig, recid), (sig2, recid2));
 
     // An audit record for a different digest does not unlock signing.
-    let other = log.audit_signing(AuditRecord::default(), &k.id, [0x22; 32]).await.unwrap();
-    assert!(matches!(v.sign_secp256k1(&approved, &other), Err(VaultError::ProofMismatch)));
+    let other = log
+        .audit_signing(AuditRecord::default(), &k.id, [0x22; 32])
+        .await
+        .unwrap();
+    assert!(matches!(
+        v.sign_secp256k1(&approved, &other),
+        Err(VaultError::ProofMismatch)
+    ));
 
     // Frozen keys cannot sign even with valid proofs.
     v.freeze(&k.id).unwrap();
-    assert!(matches!(v.sign_secp256k1(&approved, &audited), Err(VaultError::Frozen(_))));
+    assert!(matches!(
+        v.sign_secp256k1(&approved, &audited),
+        Err(VaultError::Frozen(_))
+    ));
     v.unfreeze(&k.id).unwrap();
 
     // Sealing wipes the decrypted key cache and stops signing.
     b.seal();
-    assert!(matches!(v.sign_secp256k1(&approved, &audited), Err(VaultError::Barrier(BarrierError::Sealed))));
+    assert!(matches!(
+        v.sign_secp256k1(&approved, &audited),
+        Err(VaultError::Barrier(BarrierError::Sealed))
+    ));
 }
 
 #[test]
 fn backup_restore_into_a_fresh_instance_keeps_addresses() {
     let (_d, _b, v) = setup();
-    let a = v.import_hex(KeyType::Secp256k1, HARDHAT0, [("env".to_string(), "prod".to_string())].into()).unwrap();
+    let a = v
+        .import_hex(
+            KeyType::Secp256k1,
+            HARDHAT0,
+            [("env".to_string(), "prod".to_string())].into(),
+        )
+        .unwrap();
     let c = v.create(KeyType::Secp256k1, Default::default()).unwrap();
     let e = v.create(KeyType::Ed25519, Default::default()).unwrap();
     let (identity, recipient) = palisade_crypto::backup::generate_identity();

@@ -1,5 +1,11 @@
 //! Drives the real `palisade` binary over HTTP.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test harness")]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test harness"
+)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -13,7 +19,11 @@ pub const HARDHAT0: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae78
 pub const HARDHAT0_ADDR: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Server {
@@ -51,7 +61,12 @@ impl Server {
                 break;
             }
         }
-        let s = Server { child, addr: format!("http://{listen}"), token, http: reqwest::Client::new() };
+        let s = Server {
+            child,
+            addr: format!("http://{listen}"),
+            token,
+            http: reqwest::Client::new(),
+        };
         s.wait_up().await;
         s
     }
@@ -61,12 +76,25 @@ impl Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let child = Command::new(BIN)
-            .args(["serve", "--data-dir", dir.to_str().unwrap(), "--listen", &listen, "--upstream", "31337=http://127.0.0.1:9"])
+            .args([
+                "serve",
+                "--data-dir",
+                dir.to_str().unwrap(),
+                "--listen",
+                &listen,
+                "--upstream",
+                "31337=http://127.0.0.1:9",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let s = Server { child, addr: format!("http://{listen}"), token: None, http: reqwest::Client::new() };
+        let s = Server {
+            child,
+            addr: format!("http://{listen}"),
+            token: None,
+            http: reqwest::Client::new(),
+        };
         s.wait_up().await;
         s
     }
@@ -74,7 +102,13 @@ impl Server {
     pub async fn wait_up(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if self.http.get(format!("{}/healthz", self.addr)).send().await.is_ok() {
+            if self
+                .http
+                .get(format!("{}/healthz", self.addr))
+                .send()
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -87,11 +121,23 @@ impl Server {
         self
     }
 
-    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.admin_as(self.token.as_deref(), method, path, body).await
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        self.admin_as(self.token.as_deref(), method, path, body)
+            .await
     }
 
-    pub async fn admin_as(&self, token: Option<&str>, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn admin_as(
+        &self,
+        token: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, format!("{}{path}", self.addr));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -102,7 +148,10 @@ impl Server {
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// A JSON-RPC call; returns (HTTP status, full response object).
@@ -116,35 +165,62 @@ impl Server {
     }
 
     pub async fn raw_rpc(&self, token: Option<&str>, body: Vec<u8>) -> (u16, Value) {
-        let mut req = self.http.post(&self.addr).header("content-type", "application/json").body(body);
+        let mut req = self
+            .http
+            .post(&self.addr)
+            .header("content-type", "application/json")
+            .body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn import_hardhat0(&self) -> Value {
-        let (status, key) = self.admin(reqwest::Method::POST, "/v1/keys/import", Some(json!({"private_key": HARDHAT0}))).await;
+        let (status, key) = self
+            .admin(
+                reqwest::Method::POST,
+                "/v1/keys/import",
+                Some(json!({"private_key": HARDHAT0})),
+            )
+            .await;
         assert_eq!(status, 201, "{key}");
         key
     }
 }
 
 pub fn error_code(v: &Value) -> i64 {
-    v["error"]["code"].as_i64().unwrap_or_else(|| panic!("expected a JSON-RPC error, got {v}"))
+    v["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("expected a JSON-RPC error, got {v}"))
 }
 
 pub fn error_message(v: &Value) -> String {
-    v["error"]["message"].as_str().unwrap_or_default().to_string()
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Runs the CLI synchronously; returns (exit code, stdout, stderr).
 pub fn cli(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let out = Command::new(BIN).args(args).envs(env.iter().copied()).stdin(Stdio::null()).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 pub fn tempdir() -> tempfile::TempDir {
