@@ -27,7 +27,10 @@ fn mnemonic(entropy: &[u8]) -> String {
     for i in 0..cs_bits {
         bits.push((hash[i / 8] >> (7 - i % 8)) & 1 == 1);
     }
-    bits.chunks(11).map(|c| words[c.iter().fold(0usize, |a, b| a * 2 + usize::from(*b))]).collect::<Vec<_>>().join(" ")
+    bits.chunks(11)
+        .map(|c| words[c.iter().fold(0usize, |a, b| a * 2 + usize::from(*b))])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() {
@@ -38,7 +41,11 @@ fn main() {
             }
         };
         let addr = palisade_scan::keys::eth_address(&sk);
-        println!("evm{i}: 0x{} address 0x{}", hex::encode(sk.to_bytes()), hex::encode(addr));
+        println!(
+            "evm{i}: 0x{} address 0x{}",
+            hex::encode(sk.to_bytes()),
+            hex::encode(addr)
+        );
     }
     println!("jwt: {}", hex::encode(random::<32>()));
     println!("mnemonic12: {}", mnemonic(&random::<16>()));
@@ -55,7 +62,10 @@ fn main() {
     }
     println!("mnemonic-bad: {}", w.join(" "));
     // xprv (BIP-32 master, mainnet) and tprv
-    for (name, ver) in [("xprv", [0x04, 0x88, 0xAD, 0xE4]), ("tprv", [0x04, 0x35, 0x83, 0x94])] {
+    for (name, ver) in [
+        ("xprv", [0x04, 0x88, 0xAD, 0xE4]),
+        ("tprv", [0x04, 0x35, 0x83, 0x94]),
+    ] {
         let mut d = Vec::new();
         d.extend_from_slice(&ver);
         d.push(0);
@@ -66,7 +76,11 @@ fn main() {
         d.extend_from_slice(&random::<32>());
         println!("{name}: {}", bs58::encode(&d).with_check().into_string());
     }
-    for (name, ver, comp) in [("wif-compressed", 0x80u8, true), ("wif-uncompressed", 0x80, false), ("wif-testnet", 0xef, true)] {
+    for (name, ver, comp) in [
+        ("wif-compressed", 0x80u8, true),
+        ("wif-uncompressed", 0x80, false),
+        ("wif-testnet", 0xef, true),
+    ] {
         let mut d = vec![ver];
         d.extend_from_slice(&random::<32>());
         if comp {
@@ -79,7 +93,10 @@ fn main() {
     let mut kp = seed.to_vec();
     kp.extend_from_slice(sk.verifying_key().as_bytes());
     println!("solana-json: {:?}", kp);
-    println!("solana-pubkey: {}", bs58::encode(sk.verifying_key().as_bytes()).into_string());
+    println!(
+        "solana-pubkey: {}",
+        bs58::encode(sk.verifying_key().as_bytes()).into_string()
+    );
     let seed2 = random::<32>();
     let sk2 = ed25519_dalek::SigningKey::from_bytes(&seed2);
     let mut kp2 = seed2.to_vec();
@@ -95,19 +112,32 @@ fn main() {
     let addr = &Sha256::digest(sk3.verifying_key().as_bytes())[..20];
     println!("cosmos-addr: {}", hex::encode_upper(addr));
     const B32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let id: String = random::<16>().iter().map(|b| B32[(*b % 32) as usize] as char).collect();
+    let id: String = random::<16>()
+        .iter()
+        .map(|b| B32[(*b % 32) as usize] as char)
+        .collect();
     println!("aws-id: AKIA{id}");
     let secret = b64.encode(random::<30>());
     println!("aws-secret: {secret}");
     println!("azure-account-key: {}", b64.encode(random::<64>()));
     const AZ: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_~.-";
-    let r: Vec<char> = random::<40>().iter().map(|b| AZ[(*b as usize) % AZ.len()] as char).collect();
-    let s: String = r[..3].iter().collect::<String>() + "8Q~" + &r[3..37].iter().collect::<String>();
+    let r: Vec<char> = random::<40>()
+        .iter()
+        .map(|b| AZ[(*b as usize) % AZ.len()] as char)
+        .collect();
+    let s: String =
+        r[..3].iter().collect::<String>() + "8Q~" + &r[3..37].iter().collect::<String>();
     println!("azure-client-secret: {s}");
     println!("infura: {}", hex::encode(random::<16>()));
-    println!("alchemy: {}", b64.encode(random::<24>()).replace(['+', '/'], "_"));
+    println!(
+        "alchemy: {}",
+        b64.encode(random::<24>()).replace(['+', '/'], "_")
+    );
     println!("hex32-a: {}", hex::encode(random::<32>()));
-    println!("token: {}", b64.encode(random::<24>()).replace(['+', '/'], "x"));
+    println!(
+        "token: {}",
+        b64.encode(random::<24>()).replace(['+', '/'], "x")
+    );
     let _ = sk.verifying_key().to_bytes();
     let _ = k256::SecretKey::from_slice(&[1u8; 32]).map(|k| k.public_key().to_encoded_point(true));
 }

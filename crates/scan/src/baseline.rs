@@ -30,13 +30,23 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, ScanError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScanError::Read { path: path.to_path_buf(), source })?;
-        let file: BaselineFile =
-            serde_json::from_str(&text).map_err(|e| ScanError::Baseline { path: path.to_path_buf(), reason: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScanError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: BaselineFile = serde_json::from_str(&text).map_err(|e| ScanError::Baseline {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
         if file.version != 1 {
-            return Err(ScanError::Baseline { path: path.to_path_buf(), reason: format!("unsupported version `{}`", file.version) });
+            return Err(ScanError::Baseline {
+                path: path.to_path_buf(),
+                reason: format!("unsupported version `{}`", file.version),
+            });
         }
-        Ok(Baseline { fingerprints: file.findings.into_iter().map(|e| e.fingerprint).collect() })
+        Ok(Baseline {
+            fingerprints: file.findings.into_iter().map(|e| e.fingerprint).collect(),
+        })
     }
 
     pub fn contains(&self, f: &Finding) -> bool {
@@ -57,6 +67,9 @@ impl Baseline {
                 .collect(),
         };
         let text = serde_json::to_string_pretty(&file)?;
-        std::fs::write(path, text + "\n").map_err(|source| ScanError::Write { path: path.to_path_buf(), source })
+        std::fs::write(path, text + "\n").map_err(|source| ScanError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }

@@ -88,7 +88,11 @@ fn execute(args: &ScanArgs) -> Result<i32, ScanError> {
         Some(p) => Baseline::load(p)?,
         None => Baseline::default(),
     };
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let scanner = Scanner::new(opts)?;
     let (mut findings, mut summary) = if args.git_history {
         let mut all = Vec::new();
@@ -116,12 +120,18 @@ fn execute(args: &ScanArgs) -> Result<i32, ScanError> {
 
     let to_file = args.output.is_some();
     let writer: Box<dyn Write> = match &args.output {
-        Some(p) => {
-            Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|source| ScanError::Write { path: p.clone(), source })?))
-        }
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(
+            |source| ScanError::Write {
+                path: p.clone(),
+                source,
+            },
+        )?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let color = !args.no_color && !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = !args.no_color
+        && !to_file
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     let mut printer: Box<dyn Sink> = match args.format {
         Format::Text => Box::new(TextPrinter::new(writer, color)),
         Format::Json => Box::new(JsonPrinter::new(writer)),

@@ -52,11 +52,17 @@ pub struct Scanner {
 }
 
 /// Rules that yield to a more specific secret finding on the same line.
-const WEAK_RULES: &[&str] = &["generic-secret", "url-embedded-credentials", "pem-private-key"];
+const WEAK_RULES: &[&str] = &[
+    "generic-secret",
+    "url-embedded-credentials",
+    "pem-private-key",
+];
 
 impl Scanner {
     pub fn new(opts: ScanOptions) -> Result<Scanner, ScanError> {
-        let prefilter = Prefilter::new().map_err(|e| ScanError::Output(std::io::Error::other(format!("keyword automaton: {e}"))))?;
+        let prefilter = Prefilter::new().map_err(|e| {
+            ScanError::Output(std::io::Error::other(format!("keyword automaton: {e}")))
+        })?;
         Ok(Scanner { opts, prefilter })
     }
 
@@ -115,7 +121,7 @@ impl Scanner {
             secrets::rpc_url::detect_provider(&src, &mut hits);
         }
         if trig.has(Trigger::UrlCreds) {
-            secrets::rpc_url::detect_url_credentials(&src, &mut hits);
+            secrets::rpc_url::detect_url_credentials(&src, &trig.urls, &mut hits);
         }
         if trig.has(Trigger::SecretName) {
             secrets::generic::detect(&src, &trig.secret_names, &mut hits);
@@ -123,9 +129,11 @@ impl Scanner {
 
         // configuration
         // prose documentation quotes flags as examples; secrets in it are still reported
-        let prose = [".md", ".markdown", ".rst", ".adoc"].iter().any(|e| src.file_name.ends_with(e));
+        let prose = [".md", ".markdown", ".rst", ".adoc"]
+            .iter()
+            .any(|e| src.file_name.ends_with(e));
         if trig.has(Trigger::NodeFlag) && !prose {
-            config::flags::detect(&src, &mut hits);
+            config::flags::detect(&src, &trig.node_flags, &mut hits);
         }
         let name = src.file_name.clone();
         if config::yaml::wanted(&src) {
@@ -139,7 +147,9 @@ impl Scanner {
         }
         if name.ends_with(".tf") {
             if let Err(e) = config::terraform::detect(&src, &mut hits) {
-                report.notes.push(format!("{path}: terraform not parsed ({e}); secrets still scanned"));
+                report.notes.push(format!(
+                    "{path}: terraform not parsed ({e}); secrets still scanned"
+                ));
             }
         }
 
@@ -147,13 +157,22 @@ impl Scanner {
         report
     }
 
-    fn finish(&self, src: &Source<'_>, mut hits: Vec<Hit>, commit: Option<&str>, report: &mut FileReport) {
+    fn finish(
+        &self,
+        src: &Source<'_>,
+        mut hits: Vec<Hit>,
+        commit: Option<&str>,
+        report: &mut FileReport,
+    ) {
         hits.sort_by_key(|h| (h.offset, h.rule));
         // line of every hit
         let lines: Vec<u32> = hits.iter().map(|h| src.line_col(h.offset).0).collect();
         // a secret may sit on another line than the finding (AWS secret key under its id)
-        let secret_lines: Vec<u32> =
-            hits.iter().zip(&lines).map(|(h, l)| h.secret.as_ref().map_or(*l, |s| src.line_col(s.start).0)).collect();
+        let secret_lines: Vec<u32> = hits
+            .iter()
+            .zip(&lines)
+            .map(|(h, l)| h.secret.as_ref().map_or(*l, |s| src.line_col(s.start).0))
+            .collect();
         let mut keep = vec![true; hits.len()];
         for i in 0..hits.len() {
             // one finding per rule and line
@@ -185,7 +204,12 @@ impl Scanner {
     }
 
     /// Pushes findings (sorted, baseline applied) into a sink and completes the summary.
-    pub fn report(findings: Vec<Finding>, baseline: &Baseline, mut summary: Summary, sink: &mut dyn Sink) -> Result<Summary, ScanError> {
+    pub fn report(
+        findings: Vec<Finding>,
+        baseline: &Baseline,
+        mut summary: Summary,
+        sink: &mut dyn Sink,
+    ) -> Result<Summary, ScanError> {
         let mut findings = findings;
         sort_findings(&mut findings);
         for f in &findings {
@@ -203,7 +227,10 @@ impl Scanner {
 
 /// Deterministic order: path, line, column, rule.
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| (&a.path, a.line, a.column, &a.rule_id, &a.commit).cmp(&(&b.path, b.line, b.column, &b.rule_id, &b.commit)));
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule_id, &a.commit)
+            .cmp(&(&b.path, b.line, b.column, &b.rule_id, &b.commit))
+    });
 }
 
 /// `palisade:ignore` (any rule) or `palisade:ignore[rule-a,rule-b]` on the line or the line
@@ -246,7 +273,10 @@ fn to_finding(src: &Source<'_>, h: Hit, commit: Option<&str>) -> Finding {
     let lr = src.line_range(h.offset);
     let mut excerpt = String::new();
     match &h.secret {
-        Some(s) if s.start < lr.end && s.end > lr.start || s.start == s.end && s.start >= lr.start && s.start <= lr.end => {
+        Some(s)
+            if s.start < lr.end && s.end > lr.start
+                || s.start == s.end && s.start >= lr.start && s.start <= lr.end =>
+        {
             let a = s.start.max(lr.start);
             let b = s.end.min(lr.end);
             excerpt.push_str(src.slice(lr.start..a));

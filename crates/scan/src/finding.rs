@@ -4,7 +4,19 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -133,6 +145,9 @@ mod tests {
     fn fingerprints_are_stable_and_distinct() {
         assert_eq!(secret_fingerprint("a", b"x"), secret_fingerprint("a", b"x"));
         assert_ne!(secret_fingerprint("a", b"x"), secret_fingerprint("b", b"x"));
-        assert_eq!(config_fingerprint("r", "p", "  a   b "), config_fingerprint("r", "p", "a b"));
+        assert_eq!(
+            config_fingerprint("r", "p", "  a   b "),
+            config_fingerprint("r", "p", "a b")
+        );
     }
 }

@@ -40,7 +40,32 @@ pub fn ed25519_keypair_consistent(bytes: &[u8]) -> bool {
 
 /// Index of an English BIP-39 word.
 pub fn bip39_index(word: &str) -> Option<u16> {
-    bip39::Language::English.find_word(word)
+    // INVARIANT: English words are 3 to 8 lower-case letters, unique in their first four
+    let w = word.as_bytes();
+    if !(3..=8).contains(&w.len()) || !w.iter().all(u8::is_ascii_lowercase) {
+        return None;
+    }
+    let slot = bip39_table()[prefix_slot(w)];
+    let list = bip39::Language::English.word_list();
+    (slot != u16::MAX && list[usize::from(slot)] == word).then_some(slot)
+}
+
+/// Index of a word's first four letters (three-letter words use 26 as the fourth).
+fn prefix_slot(w: &[u8]) -> usize {
+    let l = |i: usize| w.get(i).map_or(26, |b| usize::from(b - b'a'));
+    ((l(0) * 27 + l(1)) * 27 + l(2)) * 27 + l(3)
+}
+
+/// First-four-letter lookup table of the English list (531,441 slots).
+fn bip39_table() -> &'static [u16] {
+    static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = vec![u16::MAX; 27 * 27 * 27 * 27];
+        for (i, w) in bip39::Language::English.word_list().iter().enumerate() {
+            t[prefix_slot(w.as_bytes())] = u16::try_from(i).unwrap_or(u16::MAX);
+        }
+        t
+    })
 }
 
 /// Checks the BIP-39 checksum of 12/15/18/21/24 English words.
@@ -87,7 +112,9 @@ pub fn derive_bip44(phrase: &str, path: &[(u32, bool)]) -> Option<[u8; 32]> {
     let mut seed = [0u8; 64];
     pbkdf2::pbkdf2_hmac::<Sha512>(phrase.as_bytes(), b"mnemonic", 2048, &mut seed);
     let i = hmac512(b"Bitcoin seed", &[&seed])?;
-    let mut key: k256::Scalar = Option::from(k256::Scalar::from_repr(*k256::FieldBytes::from_slice(&i[..32])))?;
+    let mut key: k256::Scalar = Option::from(k256::Scalar::from_repr(
+        *k256::FieldBytes::from_slice(&i[..32]),
+    ))?;
     let mut chain = [0u8; 32];
     chain.copy_from_slice(&i[32..]);
     for &(index, hardened) in path {
@@ -100,7 +127,9 @@ pub fn derive_bip44(phrase: &str, path: &[(u32, bool)]) -> Option<[u8; 32]> {
             let pubc = sk.public_key().to_encoded_point(true);
             hmac512(&chain, &[pubc.as_bytes(), &idx.to_be_bytes()])?
         };
-        let tweak: Option<k256::Scalar> = Option::from(k256::Scalar::from_repr(*k256::FieldBytes::from_slice(&i[..32])));
+        let tweak: Option<k256::Scalar> = Option::from(k256::Scalar::from_repr(
+            *k256::FieldBytes::from_slice(&i[..32]),
+        ));
         key += tweak?;
         chain.copy_from_slice(&i[32..]);
     }
@@ -149,12 +178,16 @@ mod tests {
 
     #[test]
     fn anvil_first_key_matches_reference() {
-        let k = hex::decode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80").unwrap();
+        let k = hex::decode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+            .unwrap();
         let mut a = [0u8; 32];
         a.copy_from_slice(&k);
         assert!(dev_keys().contains(&a));
         let sk = secp_secret(&k).unwrap();
-        assert_eq!(hex::encode(eth_address(&sk)), "f39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+        assert_eq!(
+            hex::encode(eth_address(&sk)),
+            "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+        );
     }
 
     #[test]
@@ -173,5 +206,16 @@ mod tests {
         assert!(secp_secret(&[0u8; 32]).is_none());
         assert!(secp_secret(&[0xffu8; 32]).is_none());
         assert!(secp_secret(&[1u8; 32]).is_some());
+    }
+}
+
+#[cfg(test)]
+mod wordlist_tests {
+    #[test]
+    fn english_list_is_sorted_for_binary_search() {
+        let l = bip39::Language::English.word_list();
+        assert!(l.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(super::bip39_index("abandon"), Some(0));
+        assert_eq!(super::bip39_index("zoo"), Some(2047));
     }
 }

@@ -22,87 +22,103 @@ pub enum Trigger {
 const N_TRIGGERS: usize = 8;
 const _: () = assert!(N_TRIGGERS <= 16);
 
-/// Keywords and the detector family each one wakes up. Matching is ASCII case-insensitive.
-const KEYWORDS: &[(&str, Trigger)] = &[
-    ("-----begin", Trigger::Pem),
-    ("akia", Trigger::Aws),
-    ("asia", Trigger::Aws),
-    ("ciphertext", Trigger::Json),
-    ("priv_key", Trigger::Json),
-    ("service_account", Trigger::Json),
-    ("accountkey=", Trigger::Azure),
-    ("q~", Trigger::Azure),
+/// Keywords and the detector family each one wakes up, matched in lower-cased text. Each is a
+/// distinctive piece of the word (`iphertext`, `c-http-`): the SIMD prefilter keys on the first
+/// three bytes, and a common start (`pri`, `htt`, `acc`) would stop it at every `print`.
+pub const KEYWORDS: &[(&str, Trigger)] = &[
+    ("iphertext", Trigger::Json),
+    ("iv_key", Trigger::Json),
+    ("e_account", Trigger::Json),
+    ("tkey=", Trigger::Azure),
     ("infura.io", Trigger::RpcUrl),
-    ("alchemy", Trigger::RpcUrl),
+    ("lchemy", Trigger::RpcUrl),
     ("quiknode.pro", Trigger::RpcUrl),
     ("ankr.com", Trigger::RpcUrl),
     ("blastapi.io", Trigger::RpcUrl),
-    ("nodereal.io", Trigger::RpcUrl),
-    ("getblock.io", Trigger::RpcUrl),
-    ("chainstack.com", Trigger::RpcUrl),
+    ("dereal.io", Trigger::RpcUrl),
+    ("tblock.io", Trigger::RpcUrl),
+    ("nstack.com", Trigger::RpcUrl),
     ("drpc.org", Trigger::RpcUrl),
     ("://", Trigger::UrlCreds),
-    ("secret", Trigger::SecretName),
-    ("password", Trigger::SecretName),
-    ("passwd", Trigger::SecretName),
-    ("passphrase", Trigger::SecretName),
-    ("token", Trigger::SecretName),
-    ("api_key", Trigger::SecretName),
-    ("apikey", Trigger::SecretName),
-    ("api-key", Trigger::SecretName),
-    ("access_key", Trigger::SecretName),
-    ("auth_key", Trigger::SecretName),
+    ("ecret", Trigger::SecretName),
+    ("sword", Trigger::SecretName),
+    ("sswd", Trigger::SecretName),
+    ("phrase", Trigger::SecretName),
+    ("oken", Trigger::SecretName),
+    ("i_key", Trigger::SecretName),
+    ("pikey", Trigger::SecretName),
+    ("i-key", Trigger::SecretName),
+    ("s_key", Trigger::SecretName),
+    ("h_key", Trigger::SecretName),
     // node flags and node config keys
-    ("http.addr", Trigger::NodeFlag),
-    ("ws.addr", Trigger::NodeFlag),
-    ("rpcaddr", Trigger::NodeFlag),
-    ("wsaddr", Trigger::NodeFlag),
-    ("http.api", Trigger::NodeFlag),
-    ("ws.api", Trigger::NodeFlag),
+    ("p.addr", Trigger::NodeFlag),
+    ("s.addr", Trigger::NodeFlag),
+    ("caddr", Trigger::NodeFlag),
+    ("saddr", Trigger::NodeFlag),
+    ("thaddr", Trigger::NodeFlag),
+    ("p.api", Trigger::NodeFlag),
+    ("s.api", Trigger::NodeFlag),
     ("rpcapi", Trigger::NodeFlag),
     ("wsapi", Trigger::NodeFlag),
-    ("insecure-unlock", Trigger::NodeFlag),
-    ("insecureunlock", Trigger::NodeFlag),
-    ("corsdomain", Trigger::NodeFlag),
-    ("origins", Trigger::NodeFlag),
+    ("-unlock", Trigger::NodeFlag),
+    ("reunlock", Trigger::NodeFlag),
+    ("rsdomain", Trigger::NodeFlag),
     ("vhosts", Trigger::NodeFlag),
-    ("authrpc", Trigger::NodeFlag),
-    ("private.api", Trigger::NodeFlag),
-    ("pprof.addr", Trigger::NodeFlag),
-    ("unprotected", Trigger::NodeFlag),
-    ("httphost", Trigger::NodeFlag),
+    ("thrpc", Trigger::NodeFlag),
+    ("vate.api", Trigger::NodeFlag),
+    ("d-txs", Trigger::NodeFlag),
+    ("dtxs", Trigger::NodeFlag),
+    ("tphost", Trigger::NodeFlag),
     ("wshost", Trigger::NodeFlag),
-    ("modules", Trigger::NodeFlag),
-    ("virtualhosts", Trigger::NodeFlag),
-    ("httpcors", Trigger::NodeFlag),
-    ("rpc-http-", Trigger::NodeFlag),
-    ("rpc-ws-", Trigger::NodeFlag),
-    ("allowlist", Trigger::NodeFlag),
-    ("jsonrpc.", Trigger::NodeFlag),
-    ("rpc-bind-address", Trigger::NodeFlag),
-    ("full-rpc-api", Trigger::NodeFlag),
-    ("rpc-external", Trigger::NodeFlag),
-    ("ws-external", Trigger::NodeFlag),
-    ("rpc-methods", Trigger::NodeFlag),
-    ("rpc-cors", Trigger::NodeFlag),
-    ("rpcallowip", Trigger::NodeFlag),
-    ("rpcbind", Trigger::NodeFlag),
-    ("rpcpassword", Trigger::NodeFlag),
-    ("http-address", Trigger::NodeFlag),
-    ("rest-api-interface", Trigger::NodeFlag),
-    ("rest-address", Trigger::NodeFlag),
-    ("rest.address", Trigger::NodeFlag),
-    ("grpc-gateway-host", Trigger::NodeFlag),
-    ("rpc-host", Trigger::NodeFlag),
-    ("keymanager", Trigger::NodeFlag),
-    ("authaddr", Trigger::NodeFlag),
-    ("enginehost", Trigger::NodeFlag),
-    ("http-allow-origin", Trigger::NodeFlag),
+    ("pmodules", Trigger::NodeFlag),
+    ("wsmodules", Trigger::NodeFlag),
+    ("dmodules", Trigger::NodeFlag),
+    ("ualhosts", Trigger::NodeFlag),
+    ("tpcors", Trigger::NodeFlag),
+    ("c-http-", Trigger::NodeFlag),
+    ("c-ws-", Trigger::NodeFlag),
+    ("t-allowlist", Trigger::NodeFlag),
+    ("t-whitelist", Trigger::NodeFlag),
+    ("onrpc.", Trigger::NodeFlag),
+    ("c-bind-address", Trigger::NodeFlag),
+    ("l-rpc-api", Trigger::NodeFlag),
+    ("c-external", Trigger::NodeFlag),
+    ("s-external", Trigger::NodeFlag),
+    ("c-methods", Trigger::NodeFlag),
+    ("c-cors", Trigger::NodeFlag),
+    ("p.cors", Trigger::NodeFlag),
+    ("callowip", Trigger::NodeFlag),
+    ("cbind", Trigger::NodeFlag),
+    ("cpassword", Trigger::NodeFlag),
+    ("p-address", Trigger::NodeFlag),
+    ("t-api-interface", Trigger::NodeFlag),
+    ("t-address", Trigger::NodeFlag),
+    ("t.address", Trigger::NodeFlag),
+    ("c-gateway-host", Trigger::NodeFlag),
+    ("c-host", Trigger::NodeFlag),
+    ("ymanager", Trigger::NodeFlag),
+    ("inehost", Trigger::NodeFlag),
+    ("ine-rpc", Trigger::NodeFlag),
+    ("p-allow-origin", Trigger::NodeFlag),
+    ("ten-host", Trigger::NodeFlag),
+    ("s.origins", Trigger::NodeFlag),
+    ("sorigins", Trigger::NodeFlag),
+    ("s-origins", Trigger::NodeFlag),
+];
+
+/// Case-sensitive literals, each found with SIMD `memmem` (short or upper-case patterns would
+/// slow the keyword automaton down).
+const LITERALS: &[(&str, Trigger)] = &[
+    ("-----BEGIN", Trigger::Pem),
+    ("AKIA", Trigger::Aws),
+    ("ASIA", Trigger::Aws),
+    ("Q~", Trigger::Azure),
 ];
 
 /// The keyword automaton, built once per scanner.
 pub struct Prefilter {
     ac: AhoCorasick,
+    literals: Vec<(memchr::memmem::Finder<'static>, Trigger)>,
 }
 
 /// What the prefilter saw in one file.
@@ -111,6 +127,10 @@ pub struct Triggers {
     bits: u16,
     /// Offsets of secret-name keywords (for the generic detector).
     pub secret_names: Vec<usize>,
+    /// Offsets of node flag keywords (the flag rules read only these lines).
+    pub node_flags: Vec<usize>,
+    /// Offsets of `://`.
+    pub urls: Vec<usize>,
 }
 
 impl Triggers {
@@ -121,20 +141,49 @@ impl Triggers {
 
 impl Prefilter {
     pub fn new() -> Result<Prefilter, aho_corasick::BuildError> {
+        // Case-insensitive automata cannot use the SIMD (Teddy) prefilter, so the text is
+        // lower-cased first (a cheap vectorisable pass) and the automaton is case-sensitive.
         let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
             .build(KEYWORDS.iter().map(|(k, _)| k))?;
-        Ok(Prefilter { ac })
+        let literals = LITERALS
+            .iter()
+            .map(|(l, t)| (memchr::memmem::Finder::new(l.as_bytes()), *t))
+            .collect();
+        Ok(Prefilter { ac, literals })
     }
 
     pub fn scan(&self, data: &[u8]) -> Triggers {
+        thread_local! {
+            static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let mut t = LOWER.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            buf.clear();
+            buf.extend(data.iter().map(u8::to_ascii_lowercase));
+            self.scan_lower(&buf)
+        });
+        for (f, trig) in &self.literals {
+            if !t.has(*trig) && f.find(data).is_some() {
+                t.bits |= 1 << (*trig as u8);
+            }
+        }
+        t
+    }
+
+    fn scan_lower(&self, data: &[u8]) -> Triggers {
         let mut t = Triggers::default();
         for m in self.ac.find_iter(data) {
             let trig = KEYWORDS[m.pattern().as_usize()].1;
             t.bits |= 1 << (trig as u8);
-            if trig == Trigger::SecretName && t.secret_names.len() < 4096 {
-                t.secret_names.push(m.start());
+            let list = match trig {
+                Trigger::SecretName => &mut t.secret_names,
+                Trigger::NodeFlag => &mut t.node_flags,
+                Trigger::UrlCreds => &mut t.urls,
+                _ => continue,
+            };
+            if list.len() < 4096 {
+                list.push(m.start());
             }
         }
         t
@@ -165,9 +214,11 @@ impl Class {
 }
 
 pub static HEX: Class = class!(|b| b.is_ascii_hexdigit());
-pub static BASE58: Class = class!(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'));
+pub static BASE58: Class =
+    class!(|b| b.is_ascii_alphanumeric() && !matches!(b, b'0' | b'O' | b'I' | b'l'));
 pub static WORDS: Class = class!(|b| b.is_ascii_lowercase() || b == b' ');
-pub static NUM_LIST: Class = class!(|b| b.is_ascii_digit() || matches!(b, b',' | b' ' | b'\t' | b'\n' | b'\r'));
+pub static NUM_LIST: Class =
+    class!(|b| b.is_ascii_digit() || matches!(b, b',' | b' ' | b'\t' | b'\n' | b'\r'));
 
 /// Maximal runs of bytes of `class` at least `min` long, found by probing every `min` bytes
 /// (a run that long must contain a probe), so text without such runs costs about n/min probes.

@@ -38,7 +38,15 @@ pub struct Rule {
 
 macro_rules! rule {
     ($id:literal, $cat:ident, $sev:ident, $title:literal, $what:literal, $why:literal, $fix:literal) => {
-        Rule { id: $id, category: Category::$cat, severity: Severity::$sev, title: $title, what: $what, why: $why, fix: $fix }
+        Rule {
+            id: $id,
+            category: Category::$cat,
+            severity: Severity::$sev,
+            title: $title,
+            what: $what,
+            why: $why,
+            fix: $fix,
+        }
     };
 }
 
@@ -271,7 +279,9 @@ mod tests {
         ids.dedup();
         assert_eq!(n, ids.len());
         for id in ids {
-            assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            assert!(id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
         }
     }
 }

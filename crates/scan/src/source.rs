@@ -22,13 +22,33 @@ pub struct Hit {
 
 impl Hit {
     /// A secret finding whose fingerprint is the normalised secret.
-    pub fn secret(rule: &'static str, severity: Severity, span: Range<usize>, material: Vec<u8>, message: String) -> Hit {
-        Hit { rule, severity, offset: span.start, secret: Some(span), fingerprint_material: Some(material), message }
+    pub fn secret(
+        rule: &'static str,
+        severity: Severity,
+        span: Range<usize>,
+        material: Vec<u8>,
+        message: String,
+    ) -> Hit {
+        Hit {
+            rule,
+            severity,
+            offset: span.start,
+            secret: Some(span),
+            fingerprint_material: Some(material),
+            message,
+        }
     }
 
     /// A configuration finding at `offset`.
     pub fn config(rule: &'static str, severity: Severity, offset: usize, message: String) -> Hit {
-        Hit { rule, severity, offset, secret: None, fingerprint_material: None, message }
+        Hit {
+            rule,
+            severity,
+            offset,
+            secret: None,
+            fingerprint_material: None,
+            message,
+        }
     }
 }
 
@@ -45,8 +65,21 @@ pub struct Source<'a> {
 
 impl<'a> Source<'a> {
     pub fn new(path: &'a str, data: &'a [u8]) -> Source<'a> {
-        let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path).to_ascii_lowercase();
-        Source { path, file_name, text: String::from_utf8_lossy(data), line_starts: OnceCell::new(), lower: OnceCell::new() }
+        let file_name = path
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        Source {
+            path,
+            file_name,
+            text: match std::str::from_utf8(data) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(data),
+            },
+            line_starts: OnceCell::new(),
+            lower: OnceCell::new(),
+        }
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -69,7 +102,10 @@ impl<'a> Source<'a> {
             Err(i) => i.saturating_sub(1),
         };
         let col = offset - starts[idx] + 1;
-        (u32::try_from(idx + 1).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+        (
+            u32::try_from(idx + 1).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
     }
 
     /// Byte range of the line containing `offset` (without the newline).
@@ -78,7 +114,11 @@ impl<'a> Source<'a> {
         let offset = offset.min(b.len());
         let start = memchr::memrchr(b'\n', &b[..offset]).map_or(0, |i| i + 1);
         let end = memchr::memchr(b'\n', &b[offset..]).map_or(b.len(), |i| offset + i);
-        let end = if end > start && b[end - 1] == b'\r' { end - 1 } else { end };
+        let end = if end > start && b[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
         start..end
     }
 
@@ -94,7 +134,10 @@ impl<'a> Source<'a> {
     /// Byte offset of the start of 1-based `line`.
     pub fn line_start(&self, line: usize) -> usize {
         let starts = self.starts();
-        starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
+        starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// The whole text in ASCII lower case (same byte offsets).

@@ -16,13 +16,16 @@ use crate::sink::Summary;
 
 /// Extensions that are never text worth scanning.
 const BINARY_EXT: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tiff", "pdf", "zip", "gz", "tgz", "xz", "bz2", "zst", "7z", "rar", "jar", "war",
-    "class", "so", "dylib", "dll", "exe", "bin", "o", "a", "rlib", "wasm", "mp3", "mp4", "mov", "avi", "woff", "woff2", "ttf", "otf",
-    "eot", "pyc", "sqlite", "db", "parquet",
+    "png", "jpg", "jpeg", "gif", "webp", "ico", "bmp", "tiff", "pdf", "zip", "gz", "tgz", "xz",
+    "bz2", "zst", "7z", "rar", "jar", "war", "class", "so", "dylib", "dll", "exe", "bin", "o", "a",
+    "rlib", "wasm", "mp3", "mp4", "mov", "avi", "woff", "woff2", "ttf", "otf", "eot", "pyc",
+    "sqlite", "db", "parquet",
 ];
 
 fn binary_ext(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| BINARY_EXT.contains(&e.to_ascii_lowercase().as_str()))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| BINARY_EXT.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn display(path: &Path) -> String {
@@ -186,7 +189,9 @@ impl Scanner {
             })
         });
         progress.finish();
-        let shared = Arc::try_unwrap(shared).map_err(|_| ScanError::Output(std::io::Error::other("walker threads still running")))?;
+        let shared = Arc::try_unwrap(shared).map_err(|_| {
+            ScanError::Output(std::io::Error::other("walker threads still running"))
+        })?;
         Ok(shared.into_parts(started))
     }
 
@@ -194,16 +199,30 @@ impl Scanner {
     /// attributed to the oldest commit (in `git log --all` order) that introduced it.
     pub fn scan_git_history(&self, repo: &Path) -> Result<(Vec<Finding>, Summary), ScanError> {
         let started = Instant::now();
-        let git_err = |reason: String| ScanError::Git { path: repo.to_path_buf(), reason };
+        let git_err = |reason: String| ScanError::Git {
+            path: repo.to_path_buf(),
+            reason,
+        };
         let log = Command::new("git")
             .arg("-C")
             .arg(repo)
-            .args(["log", "--all", "-m", "--raw", "--no-abbrev", "--no-renames", "--no-color", "--format=%x01%H"])
+            .args([
+                "log",
+                "--all",
+                "-m",
+                "--raw",
+                "--no-abbrev",
+                "--no-renames",
+                "--no-color",
+                "--format=%x01%H",
+            ])
             .stderr(Stdio::piped())
             .output()
             .map_err(|e| git_err(format!("cannot run git: {e}")))?;
         if !log.status.success() {
-            return Err(git_err(String::from_utf8_lossy(&log.stderr).trim().to_string()));
+            return Err(git_err(
+                String::from_utf8_lossy(&log.stderr).trim().to_string(),
+            ));
         }
         // blob -> (path, commit); later lines are older commits, so the last write wins
         let mut blobs: HashMap<String, (String, String)> = HashMap::new();
@@ -236,8 +255,14 @@ impl Scanner {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| git_err(format!("cannot run git cat-file: {e}")))?;
-        let mut stdin = child.stdin.take().ok_or_else(|| git_err("no stdin".into()))?;
-        let stdout = child.stdout.take().ok_or_else(|| git_err("no stdout".into()))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| git_err("no stdin".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| git_err("no stdout".into()))?;
         let feed = order.clone();
         let writer = std::thread::spawn(move || {
             for b in feed {
@@ -277,7 +302,10 @@ impl Scanner {
                     _ => continue, // missing object
                 };
                 let mut data = Vec::new();
-                (&mut reader).take(size).read_to_end(&mut data).map_err(ScanError::Output)?;
+                (&mut reader)
+                    .take(size)
+                    .read_to_end(&mut data)
+                    .map_err(ScanError::Output)?;
                 let mut nl = [0u8; 1];
                 reader.read_exact(&mut nl).map_err(ScanError::Output)?;
                 let Some((path, commit)) = blobs.get(blob) else {
@@ -299,7 +327,9 @@ impl Scanner {
         let _ = child.wait();
         progress.finish();
         result?;
-        let shared = Arc::try_unwrap(shared).map_err(|_| ScanError::Output(std::io::Error::other("scanner threads still running")))?;
+        let shared = Arc::try_unwrap(shared).map_err(|_| {
+            ScanError::Output(std::io::Error::other("scanner threads still running"))
+        })?;
         Ok(shared.into_parts(started))
     }
 }

@@ -1,6 +1,11 @@
 //! Public behaviour of `cli::run`: exit codes, output formats, baseline, suppression, walker
 //! rules and `--git-history`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,7 +13,8 @@ use std::process::Command;
 use palisade_scan::cli::{run, Format, ScanArgs};
 use palisade_scan::Severity;
 
-const KEY_LINE: &str = "PRIVATE_KEY=0x85dd1b24a784e8c5a71159d276ead30f9c9de981c22a2f98985d314589cfe88d\n";
+const KEY_LINE: &str =
+    "PRIVATE_KEY=0x85dd1b24a784e8c5a71159d276ead30f9c9de981c22a2f98985d314589cfe88d\n";
 
 fn args(paths: &[&Path]) -> ScanArgs {
     ScanArgs {
@@ -29,7 +35,8 @@ fn args(paths: &[&Path]) -> ScanArgs {
 }
 
 fn json_findings(path: &Path) -> Vec<serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     v["findings"].as_array().unwrap().clone()
 }
 
@@ -52,7 +59,11 @@ fn exit_codes_clean_findings_error() {
     assert_eq!(run(&a), 1);
     // findings below --fail-on do not fail the run
     a.fail_on = Severity::Critical;
-    write(dir.path(), ".env", "GITHUB_TOKEN=ghp_R7x2Lk9QvT4mZp8WcY3nB6dF1hJ5sA0eU2iO\n");
+    write(
+        dir.path(),
+        ".env",
+        "GITHUB_TOKEN=ghp_R7x2Lk9QvT4mZp8WcY3nB6dF1hJ5sA0eU2iO\n",
+    );
     assert_eq!(run(&a), 0);
     assert_eq!(json_findings(&out).len(), 1);
     // a missing path is an error
@@ -112,7 +123,11 @@ fn walker_honours_gitignore_and_skips_binaries_and_huge_files() {
     let mut bin = KEY_LINE.as_bytes().to_vec();
     bin.insert(0, 0);
     std::fs::write(dir.path().join("blob.dat"), bin).unwrap();
-    write(dir.path(), "huge.env", &format!("{KEY_LINE}{}", "x".repeat(2048)));
+    write(
+        dir.path(),
+        "huge.env",
+        &format!("{KEY_LINE}{}", "x".repeat(2048)),
+    );
     let out = dir.path().join("out.json");
     let mut a = args(&[dir.path()]);
     a.output = Some(out.clone());
@@ -131,12 +146,23 @@ fn git_history_finds_deleted_secrets_once() {
     let repo = dir.path();
     let git = |args: &[&str]| {
         let st = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@e", "-c", "commit.gpgsign=false"])
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@e",
+                "-c",
+                "commit.gpgsign=false",
+            ])
             .args(args)
             .current_dir(repo)
             .output()
             .unwrap();
-        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
     };
     git(&["init", "-q"]);
     write(repo, "app/.env", KEY_LINE);
@@ -167,14 +193,19 @@ fn sarif_has_the_required_structure() {
     a.format = Format::Sarif;
     a.output = Some(out.path().to_path_buf());
     assert_eq!(run(&a), 1);
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path()).unwrap()).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let run0 = &v["runs"][0];
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), palisade_scan::rules::RULES.len());
     for r in rules {
         assert!(r["id"].is_string() && r["shortDescription"]["text"].is_string());
-        let score: f64 = r["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        let score: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((0.0..=10.0).contains(&score));
     }
     let results = run0["results"].as_array().unwrap();
@@ -182,7 +213,10 @@ fn sarif_has_the_required_structure() {
     for r in results {
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[idx]["id"], r["ruleId"]);
-        assert!(matches!(r["level"].as_str().unwrap(), "note" | "warning" | "error"));
+        assert!(matches!(
+            r["level"].as_str().unwrap(),
+            "note" | "warning" | "error"
+        ));
         assert!(r["message"]["text"].is_string());
         let loc = &r["locations"][0]["physicalLocation"];
         assert!(loc["artifactLocation"]["uri"].is_string());
@@ -190,8 +224,18 @@ fn sarif_has_the_required_structure() {
         assert!(r["partialFingerprints"]["palisadeFingerprint/v1"].is_string());
     }
     // critical findings map to >= 9.0 so code scanning shows them as critical
-    let crit = results.iter().find(|r| r["properties"]["severity"] == "critical").unwrap();
-    assert!(crit["properties"]["security-severity"].as_str().unwrap().parse::<f64>().unwrap() >= 9.0);
+    let crit = results
+        .iter()
+        .find(|r| r["properties"]["severity"] == "critical")
+        .unwrap();
+    assert!(
+        crit["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            >= 9.0
+    );
 }
 
 #[test]

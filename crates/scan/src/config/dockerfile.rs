@@ -5,7 +5,10 @@ use super::check_env;
 use crate::source::{Hit, Source};
 
 pub fn is_dockerfile(name: &str) -> bool {
-    name == "dockerfile" || name.starts_with("dockerfile.") || name.ends_with(".dockerfile") || name == "containerfile"
+    name == "dockerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+        || name == "containerfile"
 }
 
 /// Splits `K=V K2="V 2"` (or the legacy `K V`) into (name, value, value offset) triples.
@@ -13,7 +16,12 @@ fn assignments(body: &str, base: usize) -> Vec<(String, String, usize, usize)> {
     let mut out = Vec::new();
     let b = body.as_bytes();
     let mut i = 0;
-    if !body.contains('=') || body.split_whitespace().next().is_some_and(|f| !f.contains('=')) {
+    if !body.contains('=')
+        || body
+            .split_whitespace()
+            .next()
+            .is_some_and(|f| !f.contains('='))
+    {
         // legacy form: ENV NAME value with spaces
         let t = body.trim_start();
         let lead = body.len() - t.len();

@@ -14,7 +14,9 @@ use crate::source::Hit;
 /// Database password environment names (`POSTGRES_PASSWORD`, `DB_PASS`, `MYSQL_ROOT_PASSWORD`).
 pub fn is_db_password(name: &str) -> bool {
     let t = name_tokens(name);
-    let pw = t.iter().any(|w| matches!(w.as_str(), "password" | "pass" | "passwd" | "pwd"));
+    let pw = t
+        .iter()
+        .any(|w| matches!(w.as_str(), "password" | "pass" | "passwd" | "pwd"));
     let db = t.iter().any(|w| {
         matches!(
             w.as_str(),
@@ -39,7 +41,14 @@ pub fn is_db_password(name: &str) -> bool {
 
 /// Checks one environment assignment with a literal value; `rule` names the place
 /// (`deploy-secret-env`, `dockerfile-secret-env`, `tf-user-data-secret`).
-pub fn check_env(rule: &'static str, name: &str, value: &str, name_at: usize, value_at: usize, out: &mut Vec<Hit>) {
+pub fn check_env(
+    rule: &'static str,
+    name: &str,
+    value: &str,
+    name_at: usize,
+    value_at: usize,
+    out: &mut Vec<Hit>,
+) {
     let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
     if is_placeholder(v) {
         return;

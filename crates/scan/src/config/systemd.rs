@@ -6,7 +6,9 @@ use crate::source::{Hit, Source};
 
 pub fn is_unit(src: &Source<'_>) -> bool {
     let n = &src.file_name;
-    n.ends_with(".service") || n.ends_with(".socket") || n.ends_with(".conf") && src.text.contains("[Service]")
+    n.ends_with(".service")
+        || n.ends_with(".socket")
+        || n.ends_with(".conf") && src.text.contains("[Service]")
 }
 
 pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
@@ -31,7 +33,13 @@ pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
                 i += 1;
             }
             let s = i;
-            while i < bytes.len() && (if quoted { bytes[i] != b'"' } else { !bytes[i].is_ascii_whitespace() }) {
+            while i < bytes.len()
+                && (if quoted {
+                    bytes[i] != b'"'
+                } else {
+                    !bytes[i].is_ascii_whitespace()
+                })
+            {
                 i += 1;
             }
             let item = &rest[s..i];
@@ -39,7 +47,14 @@ pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
                 i += 1;
             }
             if let Some((k, v)) = item.split_once('=') {
-                check_env("deploy-secret-env", k, v, rest_at + s, rest_at + s + k.len() + 1, out);
+                check_env(
+                    "deploy-secret-env",
+                    k,
+                    v,
+                    rest_at + s,
+                    rest_at + s + k.len() + 1,
+                    out,
+                );
             }
         }
     }

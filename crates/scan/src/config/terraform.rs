@@ -48,13 +48,19 @@ impl Val {
     fn strings(&self) -> Vec<String> {
         match self {
             Val::Str(s) => vec![s.clone()],
-            Val::List(v) => v.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+            Val::List(v) => v
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         }
     }
     fn get(&self, key: &str) -> Option<&Val> {
         match self {
-            Val::Map(m) => m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v),
+            Val::Map(m) => m
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -65,7 +71,11 @@ impl Val {
             J::Bool(b) => Val::Bool(*b),
             J::Number(n) => n.as_f64().map_or(Val::Unknown, Val::Num),
             J::Array(a) => Val::List(a.iter().map(Val::from_json).collect()),
-            J::Object(o) => Val::Map(o.iter().map(|(k, v)| (k.clone(), Val::from_json(v))).collect()),
+            J::Object(o) => Val::Map(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Val::from_json(v)))
+                    .collect(),
+            ),
             J::Null => Val::Unknown,
         }
     }
@@ -120,10 +130,16 @@ fn eval(e: &Expression, cx: &Ctx<'_>, depth: u8) -> Val {
                 "local" => &cx.locals,
                 _ => return Val::Unknown,
             };
-            table.get(name.as_str()).map_or(Val::Unknown, |x| eval(x, cx, depth + 1))
+            table
+                .get(name.as_str())
+                .map_or(Val::Unknown, |x| eval(x, cx, depth + 1))
         }
         Expression::FuncCall(f) => match f.name.name.as_str() {
-            "jsonencode" | "tolist" | "toset" | "tostring" => f.args.iter().next().map_or(Val::Unknown, |a| eval(a, cx, depth + 1)),
+            "jsonencode" | "tolist" | "toset" | "tostring" => f
+                .args
+                .iter()
+                .next()
+                .map_or(Val::Unknown, |a| eval(a, cx, depth + 1)),
             _ => Val::Unknown,
         },
         _ => Val::Unknown,
@@ -164,7 +180,10 @@ struct Checker<'s, 'b> {
     out: &'s mut Vec<Hit>,
 }
 
-const RPC_PORTS: &[u16] = &[8545, 8546, 8547, 8551, 5052, 5051, 3500, 4000, 8899, 8900, 8332, 18332, 9933, 9944, 26657, 1317, 9090];
+const RPC_PORTS: &[u16] = &[
+    8545, 8546, 8547, 8551, 5052, 5051, 3500, 4000, 8899, 8900, 8332, 18332, 9933, 9944, 26657,
+    1317, 9090,
+];
 
 fn parse_ports(s: &str) -> Option<(u16, u16)> {
     let s = s.trim();
@@ -181,7 +200,12 @@ fn parse_ports(s: &str) -> Option<(u16, u16)> {
 }
 
 fn world(cidrs: &[String]) -> bool {
-    cidrs.iter().any(|c| matches!(c.as_str(), "0.0.0.0/0" | "::/0" | "*" | "Internet" | "Any" | "any" | "0.0.0.0"))
+    cidrs.iter().any(|c| {
+        matches!(
+            c.as_str(),
+            "0.0.0.0/0" | "::/0" | "*" | "Internet" | "Any" | "any" | "0.0.0.0"
+        )
+    })
 }
 
 impl<'b> Checker<'_, 'b> {
@@ -201,12 +225,30 @@ impl<'b> Checker<'_, 'b> {
         }
         let covers = |p: u16| ranges.iter().any(|(lo, hi)| *lo <= p && p <= *hi);
         if covers(22) {
-            self.hit("tf-sg-open-ssh", Severity::High, at, format!("{what} allows SSH (22) from the internet"));
+            self.hit(
+                "tf-sg-open-ssh",
+                Severity::High,
+                at,
+                format!("{what} allows SSH (22) from the internet"),
+            );
         }
-        let rpc: Vec<String> = RPC_PORTS.iter().filter(|p| covers(**p)).map(u16::to_string).collect();
+        let rpc: Vec<String> = RPC_PORTS
+            .iter()
+            .filter(|p| covers(**p))
+            .map(u16::to_string)
+            .collect();
         if !rpc.is_empty() {
-            let shown = if rpc.len() > 4 { "all ports".to_string() } else { rpc.join(", ") };
-            self.hit("tf-sg-open-rpc", Severity::High, at, format!("{what} allows node RPC ports ({shown}) from the internet"));
+            let shown = if rpc.len() > 4 {
+                "all ports".to_string()
+            } else {
+                rpc.join(", ")
+            };
+            self.hit(
+                "tf-sg-open-rpc",
+                Severity::High,
+                at,
+                format!("{what} allows node RPC ports ({shown}) from the internet"),
+            );
         }
     }
 
@@ -217,8 +259,12 @@ impl<'b> Checker<'_, 'b> {
                 cidrs.extend(v.strings());
             }
         }
-        let proto = self.attr(body, "protocol").or_else(|| self.attr(body, "ip_protocol")).map(|v| v.0);
-        let all = matches!(proto.as_ref().and_then(Val::as_str), Some("-1" | "all")) || proto.as_ref().and_then(Val::num) == Some(-1.0);
+        let proto = self
+            .attr(body, "protocol")
+            .or_else(|| self.attr(body, "ip_protocol"))
+            .map(|v| v.0);
+        let all = matches!(proto.as_ref().and_then(Val::as_str), Some("-1" | "all"))
+            || proto.as_ref().and_then(Val::num) == Some(-1.0);
         let from = self.attr(body, "from_port").and_then(|v| v.0.num());
         let to = self.attr(body, "to_port").and_then(|v| v.0.num());
         let range = if all {
@@ -245,22 +291,35 @@ impl<'b> Checker<'_, 'b> {
                 }
             }
             "aws_security_group_rule"
-                if self.attr(body, "type").and_then(|v| v.0.as_str().map(str::to_string)).as_deref() == Some("ingress") =>
+                if self
+                    .attr(body, "type")
+                    .and_then(|v| v.0.as_str().map(str::to_string))
+                    .as_deref()
+                    == Some("ingress") =>
             {
                 self.aws_rule(body, at, &what);
             }
             "aws_vpc_security_group_ingress_rule" => self.aws_rule(body, at, &what),
             "google_compute_firewall" => {
-                let dir = self.attr(body, "direction").and_then(|v| v.0.as_str().map(str::to_string));
+                let dir = self
+                    .attr(body, "direction")
+                    .and_then(|v| v.0.as_str().map(str::to_string));
                 if dir.as_deref().is_some_and(|d| d != "INGRESS") {
                     return;
                 }
-                let cidrs = self.attr(body, "source_ranges").map(|v| v.0.strings()).unwrap_or_default();
+                let cidrs = self
+                    .attr(body, "source_ranges")
+                    .map(|v| v.0.strings())
+                    .unwrap_or_default();
                 for allow in blocks(body, "allow") {
-                    let proto = self.attr(&allow.body, "protocol").and_then(|v| v.0.as_str().map(str::to_string));
+                    let proto = self
+                        .attr(&allow.body, "protocol")
+                        .and_then(|v| v.0.as_str().map(str::to_string));
                     let ports = self.attr(&allow.body, "ports").map(|v| v.0.strings());
                     let ranges: Vec<(u16, u16)> = match ports {
-                        Some(p) if !p.is_empty() => p.iter().filter_map(|s| parse_ports(s)).collect(),
+                        Some(p) if !p.is_empty() => {
+                            p.iter().filter_map(|s| parse_ports(s)).collect()
+                        }
                         _ if proto.as_deref() == Some("all") || proto.as_deref() == Some("tcp") => {
                             vec![(0, 65535)]
                         }
@@ -277,16 +336,34 @@ impl<'b> Checker<'_, 'b> {
             }
             "aws_s3_bucket" | "aws_s3_bucket_acl" => {
                 if let Some((v, p)) = self.attr(body, "acl") {
-                    if let Some(acl @ ("public-read" | "public-read-write" | "authenticated-read")) = v.as_str() {
-                        self.hit("tf-bucket-public", Severity::High, p, format!("{what} has ACL `{acl}`"));
+                    if let Some(
+                        acl @ ("public-read" | "public-read-write" | "authenticated-read"),
+                    ) = v.as_str()
+                    {
+                        self.hit(
+                            "tf-bucket-public",
+                            Severity::High,
+                            p,
+                            format!("{what} has ACL `{acl}`"),
+                        );
                     }
                 }
             }
             "aws_s3_bucket_public_access_block" | "aws_s3_account_public_access_block" => {
-                for k in ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"] {
+                for k in [
+                    "block_public_acls",
+                    "block_public_policy",
+                    "ignore_public_acls",
+                    "restrict_public_buckets",
+                ] {
                     if let Some((v, p)) = self.attr(body, k) {
                         if v.truthy() == Some(false) {
-                            self.hit("tf-bucket-public", Severity::High, p, format!("{what} sets `{k} = false`"));
+                            self.hit(
+                                "tf-bucket-public",
+                                Severity::High,
+                                p,
+                                format!("{what} sets `{k} = false`"),
+                            );
                             break;
                         }
                     }
@@ -294,50 +371,95 @@ impl<'b> Checker<'_, 'b> {
             }
             "aws_s3_bucket_policy" => {
                 if let Some((v, p)) = self.attr(body, "policy") {
-                    if policy_statements(&v).iter().any(|s| allow(s) && principal_star(s) && s.get("Condition").is_none()) {
-                        self.hit("tf-bucket-public", Severity::High, p, format!("{what} grants access to principal `*`"));
+                    if policy_statements(&v)
+                        .iter()
+                        .any(|s| allow(s) && principal_star(s) && s.get("Condition").is_none())
+                    {
+                        self.hit(
+                            "tf-bucket-public",
+                            Severity::High,
+                            p,
+                            format!("{what} grants access to principal `*`"),
+                        );
                     }
                 }
             }
-            "google_storage_bucket_iam_member" | "google_storage_bucket_iam_binding" | "google_storage_bucket_access_control" => {
+            "google_storage_bucket_iam_member"
+            | "google_storage_bucket_iam_binding"
+            | "google_storage_bucket_access_control" => {
                 for k in ["member", "members", "entity"] {
                     if let Some((v, p)) = self.attr(body, k) {
-                        if v.strings().iter().any(|m| m.starts_with("allUsers") || m.starts_with("allAuthenticatedUsers")) {
-                            self.hit("tf-bucket-public", Severity::High, p, format!("{what} grants the bucket to all users"));
+                        if v.strings().iter().any(|m| {
+                            m.starts_with("allUsers") || m.starts_with("allAuthenticatedUsers")
+                        }) {
+                            self.hit(
+                                "tf-bucket-public",
+                                Severity::High,
+                                p,
+                                format!("{what} grants the bucket to all users"),
+                            );
                         }
                     }
                 }
             }
             "aws_ebs_volume" => match self.attr(body, "encrypted") {
                 Some((v, _)) if v.truthy() == Some(true) => {}
-                Some((v, p)) if v.truthy() == Some(false) => {
-                    self.hit("tf-volume-unencrypted", Severity::Medium, p, format!("{what} is not encrypted"))
-                }
+                Some((v, p)) if v.truthy() == Some(false) => self.hit(
+                    "tf-volume-unencrypted",
+                    Severity::Medium,
+                    p,
+                    format!("{what} is not encrypted"),
+                ),
                 Some(_) => {}
-                None => self.hit("tf-volume-unencrypted", Severity::Medium, at, format!("{what} does not set `encrypted = true`")),
+                None => self.hit(
+                    "tf-volume-unencrypted",
+                    Severity::Medium,
+                    at,
+                    format!("{what} does not set `encrypted = true`"),
+                ),
             },
-            "aws_db_instance" | "aws_rds_cluster" | "aws_rds_cluster_instance" | "aws_docdb_cluster" | "aws_neptune_cluster" => {
+            "aws_db_instance"
+            | "aws_rds_cluster"
+            | "aws_rds_cluster_instance"
+            | "aws_docdb_cluster"
+            | "aws_neptune_cluster" => {
                 if ty != "aws_rds_cluster_instance" {
                     match self.attr(body, "storage_encrypted") {
                         Some((v, _)) if v.truthy() == Some(true) => {}
-                        Some((v, p)) if v.truthy() == Some(false) => {
-                            self.hit("tf-db-unencrypted", Severity::Medium, p, format!("{what} storage is not encrypted"))
-                        }
+                        Some((v, p)) if v.truthy() == Some(false) => self.hit(
+                            "tf-db-unencrypted",
+                            Severity::Medium,
+                            p,
+                            format!("{what} storage is not encrypted"),
+                        ),
                         Some(_) => {}
-                        None => {
-                            self.hit("tf-db-unencrypted", Severity::Medium, at, format!("{what} does not set `storage_encrypted = true`"))
-                        }
+                        None => self.hit(
+                            "tf-db-unencrypted",
+                            Severity::Medium,
+                            at,
+                            format!("{what} does not set `storage_encrypted = true`"),
+                        ),
                     }
                 }
                 if let Some((v, p)) = self.attr(body, "publicly_accessible") {
                     if v.truthy() == Some(true) {
-                        self.hit("tf-db-public", Severity::High, p, format!("{what} is publicly accessible"));
+                        self.hit(
+                            "tf-db-public",
+                            Severity::High,
+                            p,
+                            format!("{what} is publicly accessible"),
+                        );
                     }
                 }
                 for k in ["password", "master_password"] {
                     if let Some((Val::Str(pw), p)) = self.attr(body, k) {
                         if !crate::secrets::is_placeholder(&pw) {
-                            let span = self.src.text.get(p..).and_then(|t| t.find(pw.as_str())).map(|i| p + i..p + i + pw.len());
+                            let span = self
+                                .src
+                                .text
+                                .get(p..)
+                                .and_then(|t| t.find(pw.as_str()))
+                                .map(|i| p + i..p + i + pw.len());
                             self.out.push(Hit {
                                 rule: "hardcoded-db-password",
                                 severity: Severity::High,
@@ -356,7 +478,12 @@ impl<'b> Checker<'_, 'b> {
                     for d in blocks(body, dev) {
                         if let Some((v, p)) = self.attr(&d.body, "encrypted") {
                             if v.truthy() == Some(false) {
-                                self.hit("tf-volume-unencrypted", Severity::Medium, p, format!("{what} {dev} is not encrypted"));
+                                self.hit(
+                                    "tf-volume-unencrypted",
+                                    Severity::Medium,
+                                    p,
+                                    format!("{what} {dev} is not encrypted"),
+                                );
                             }
                         }
                     }
@@ -365,7 +492,12 @@ impl<'b> Checker<'_, 'b> {
                     for e in blocks(&m.body, "ebs") {
                         if let Some((v, p)) = self.attr(&e.body, "encrypted") {
                             if v.truthy() == Some(false) {
-                                self.hit("tf-volume-unencrypted", Severity::Medium, p, format!("{what} EBS mapping is not encrypted"));
+                                self.hit(
+                                    "tf-volume-unencrypted",
+                                    Severity::Medium,
+                                    p,
+                                    format!("{what} EBS mapping is not encrypted"),
+                                );
                             }
                         }
                     }
@@ -379,39 +511,74 @@ impl<'b> Checker<'_, 'b> {
                     self.user_data(&a.value);
                 }
             }
-            "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+            "aws_iam_policy"
+            | "aws_iam_role_policy"
+            | "aws_iam_user_policy"
+            | "aws_iam_group_policy" => {
                 if let Some((v, p)) = self.attr(body, "policy") {
-                    if policy_statements(&v).iter().any(|s| allow(s) && action_star(s.get("Action"))) {
-                        self.hit("tf-iam-wildcard", Severity::High, p, format!("{what} allows action `*`"));
+                    if policy_statements(&v)
+                        .iter()
+                        .any(|s| allow(s) && action_star(s.get("Action")))
+                    {
+                        self.hit(
+                            "tf-iam-wildcard",
+                            Severity::High,
+                            p,
+                            format!("{what} allows action `*`"),
+                        );
                     }
                 }
             }
             "aws_kms_key" => {
-                let spec = self.attr(body, "customer_master_key_spec").or_else(|| self.attr(body, "key_spec"));
-                let symmetric = spec.as_ref().and_then(|v| v.0.as_str()).is_none_or(|s| s == "SYMMETRIC_DEFAULT");
+                let spec = self
+                    .attr(body, "customer_master_key_spec")
+                    .or_else(|| self.attr(body, "key_spec"));
+                let symmetric = spec
+                    .as_ref()
+                    .and_then(|v| v.0.as_str())
+                    .is_none_or(|s| s == "SYMMETRIC_DEFAULT");
                 if symmetric {
                     match self.attr(body, "enable_key_rotation") {
                         Some((v, _)) if v.truthy() != Some(false) => {}
-                        Some((_, p)) => self.hit("tf-kms-rotation-off", Severity::Medium, p, format!("{what} has key rotation off")),
-                        None => self.hit("tf-kms-rotation-off", Severity::Medium, at, format!("{what} does not enable key rotation")),
+                        Some((_, p)) => self.hit(
+                            "tf-kms-rotation-off",
+                            Severity::Medium,
+                            p,
+                            format!("{what} has key rotation off"),
+                        ),
+                        None => self.hit(
+                            "tf-kms-rotation-off",
+                            Severity::Medium,
+                            at,
+                            format!("{what} does not enable key rotation"),
+                        ),
                     }
                 }
             }
             "aws_cloudtrail" => match self.attr(body, "enable_log_file_validation") {
                 Some((v, _)) if v.truthy() != Some(false) => {}
-                Some((_, p)) => {
-                    self.hit("tf-cloudtrail-validation-off", Severity::Medium, p, format!("{what} has log file validation off"))
-                }
-                None => {
-                    self.hit("tf-cloudtrail-validation-off", Severity::Medium, at, format!("{what} does not enable log file validation"))
-                }
+                Some((_, p)) => self.hit(
+                    "tf-cloudtrail-validation-off",
+                    Severity::Medium,
+                    p,
+                    format!("{what} has log file validation off"),
+                ),
+                None => self.hit(
+                    "tf-cloudtrail-validation-off",
+                    Severity::Medium,
+                    at,
+                    format!("{what} does not enable log file validation"),
+                ),
             },
             _ => {}
         }
     }
 
     fn azure_rule(&mut self, body: &'b Body, at: usize, what: &str) {
-        let s = |k: &str| self.attr(body, k).and_then(|v| v.0.as_str().map(str::to_ascii_lowercase));
+        let s = |k: &str| {
+            self.attr(body, k)
+                .and_then(|v| v.0.as_str().map(str::to_ascii_lowercase))
+        };
         if s("direction").as_deref() != Some("inbound") || s("access").as_deref() != Some("allow") {
             return;
         }
@@ -432,22 +599,37 @@ impl<'b> Checker<'_, 'b> {
 
     fn imds(&mut self, body: &'b Body, at: usize, what: &str) {
         let Some(m) = blocks(body, "metadata_options").next() else {
-            self.hit("tf-imdsv1", Severity::Medium, at, format!("{what} has no `metadata_options` (IMDSv1 allowed)"));
+            self.hit(
+                "tf-imdsv1",
+                Severity::Medium,
+                at,
+                format!("{what} has no `metadata_options` (IMDSv1 allowed)"),
+            );
             return;
         };
         match self.attr(&m.body, "http_tokens") {
             Some((Val::Str(s), _)) if s == "required" => {}
-            Some((Val::Str(s), p)) => {
-                self.hit("tf-imdsv1", Severity::Medium, p, format!("{what} sets `http_tokens = \"{s}\"` (IMDSv1 allowed)"))
-            }
+            Some((Val::Str(s), p)) => self.hit(
+                "tf-imdsv1",
+                Severity::Medium,
+                p,
+                format!("{what} sets `http_tokens = \"{s}\"` (IMDSv1 allowed)"),
+            ),
             Some(_) => {}
-            None => self.hit("tf-imdsv1", Severity::Medium, pos(m), format!("{what} does not require IMDSv2 tokens")),
+            None => self.hit(
+                "tf-imdsv1",
+                Severity::Medium,
+                pos(m),
+                format!("{what} does not require IMDSv2 tokens"),
+            ),
         }
     }
 
     fn user_data(&mut self, e: &Expression) {
         let Some(span) = e.span() else { return };
-        let Some(re) = regex!(r#"(?m)^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"\n]*"|'[^'\n]*'|[^\s"']+)"#) else {
+        let Some(re) = regex!(
+            r#"(?m)^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=("[^"\n]*"|'[^'\n]*'|[^\s"']+)"#
+        ) else {
             return;
         };
         let text = self.src.slice(span.clone());
@@ -457,20 +639,34 @@ impl<'b> Checker<'_, 'b> {
             };
             let quoted = v.as_str().starts_with(['"', '\'']);
             let vstart = span.start + v.start() + usize::from(quoted);
-            check_env("tf-user-data-secret", k.as_str(), v.as_str(), span.start + k.start(), vstart, self.out);
+            check_env(
+                "tf-user-data-secret",
+                k.as_str(),
+                v.as_str(),
+                span.start + k.start(),
+                vstart,
+                self.out,
+            );
         }
     }
 
     fn policy_document(&mut self, b: &'b Block) {
         for st in blocks(&b.body, "statement") {
-            let effect = self.attr(&st.body, "effect").and_then(|v| v.0.as_str().map(str::to_string));
+            let effect = self
+                .attr(&st.body, "effect")
+                .and_then(|v| v.0.as_str().map(str::to_string));
             if effect.as_deref().is_some_and(|e| e != "Allow") {
                 continue;
             }
             if let Some((v, p)) = self.attr(&st.body, "actions") {
                 if action_star(Some(&v)) {
                     let what = format!("data.aws_iam_policy_document.{}", label(b, 1));
-                    self.hit("tf-iam-wildcard", Severity::High, p, format!("{what} allows action `*`"));
+                    self.hit(
+                        "tf-iam-wildcard",
+                        Severity::High,
+                        p,
+                        format!("{what} allows action `*`"),
+                    );
                 }
             }
         }
@@ -479,7 +675,8 @@ impl<'b> Checker<'_, 'b> {
 
 fn policy_statements(v: &Val) -> Vec<Val> {
     let doc = match v {
-        Val::Str(s) => serde_json::from_str::<serde_json::Value>(s).map_or(Val::Unknown, |j| Val::from_json(&j)),
+        Val::Str(s) => serde_json::from_str::<serde_json::Value>(s)
+            .map_or(Val::Unknown, |j| Val::from_json(&j)),
         other => other.clone(),
     };
     match doc.get("Statement") {
@@ -500,7 +697,9 @@ fn action_star(a: Option<&Val>) -> bool {
 fn principal_star(s: &Val) -> bool {
     match s.get("Principal") {
         Some(Val::Str(p)) => p == "*",
-        Some(m @ Val::Map(_)) => m.get("AWS").is_some_and(|v| v.strings().iter().any(|x| x == "*")),
+        Some(m @ Val::Map(_)) => m
+            .get("AWS")
+            .is_some_and(|v| v.strings().iter().any(|x| x == "*")),
         _ => false,
     }
 }
@@ -510,7 +709,10 @@ pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) -> Result<(), String> {
         let s = e.to_string();
         s.lines().next().unwrap_or("parse error").to_string()
     })?;
-    let mut cx = Ctx { vars: HashMap::new(), locals: HashMap::new() };
+    let mut cx = Ctx {
+        vars: HashMap::new(),
+        locals: HashMap::new(),
+    };
     for v in blocks(&body, "variable") {
         if let Some(d) = v.body.get_attribute("default") {
             cx.vars.insert(label(v, 0).to_string(), &d.value);

@@ -76,7 +76,8 @@ impl MarkedEventReceiver for Builder {
 fn parse(src: &Source<'_>) -> Vec<Node> {
     let mut b = Builder::default();
     b.line_starts.push(0);
-    b.line_starts.extend(memchr::memchr_iter(b'\n', src.bytes()).map(|i| i + 1));
+    b.line_starts
+        .extend(memchr::memchr_iter(b'\n', src.bytes()).map(|i| i + 1));
     let mut parser = Parser::new_from_str(&src.text);
     // a parse error keeps the documents read so far
     let _ = parser.load(&mut b, true);
@@ -91,9 +92,18 @@ fn is_true(n: &Node) -> bool {
 pub fn wanted(src: &Source<'_>) -> bool {
     let n = &src.file_name;
     (n.ends_with(".yml") || n.ends_with(".yaml"))
-        && ["privileged", "hostnetwork", "network_mode", "hostpid", "pid:", "docker.sock", "environment", "env:"]
-            .iter()
-            .any(|k| src.lower().contains(k))
+        && [
+            "privileged",
+            "hostnetwork",
+            "network_mode",
+            "hostpid",
+            "pid:",
+            "docker.sock",
+            "environment",
+            "env:",
+        ]
+        .iter()
+        .any(|k| src.lower().contains(k))
 }
 
 pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
@@ -108,21 +118,26 @@ fn walk<'n>(src: &Source<'_>, node: &'n Node, path: &mut Vec<&'n str>, out: &mut
             for (k, kat, v) in entries {
                 let key = k.as_str();
                 match key {
-                    "privileged" if is_true(v) => {
-                        out.push(Hit::config("container-privileged", Severity::High, *kat, "container runs privileged".into()))
-                    }
+                    "privileged" if is_true(v) => out.push(Hit::config(
+                        "container-privileged",
+                        Severity::High,
+                        *kat,
+                        "container runs privileged".into(),
+                    )),
                     "hostNetwork" | "hostPID" | "hostIPC" if is_true(v) => out.push(Hit::config(
                         "container-host-network",
                         Severity::Medium,
                         *kat,
                         format!("`{key}: true` shares the host's namespace"),
                     )),
-                    "network_mode" | "pid" | "ipc" if matches!(v, Node::Scalar(s, _) if s == "host") => out.push(Hit::config(
-                        "container-host-network",
-                        Severity::Medium,
-                        *kat,
-                        format!("`{key}: host` shares the host's namespace"),
-                    )),
+                    "network_mode" | "pid" | "ipc" if matches!(v, Node::Scalar(s, _) if s == "host") => {
+                        out.push(Hit::config(
+                            "container-host-network",
+                            Severity::Medium,
+                            *kat,
+                            format!("`{key}: host` shares the host's namespace"),
+                        ))
+                    }
                     "environment" => env_compose(src, v, out),
                     "env" => env_k8s(src, v, out),
                     _ => {}
@@ -138,7 +153,9 @@ fn walk<'n>(src: &Source<'_>, node: &'n Node, path: &mut Vec<&'n str>, out: &mut
             }
         }
         Node::Scalar(s, at) => {
-            let mount = path.iter().any(|p| matches!(*p, "volumes" | "hostPath" | "source" | "volumeMounts"));
+            let mount = path
+                .iter()
+                .any(|p| matches!(*p, "volumes" | "hostPath" | "source" | "volumeMounts"));
             if mount && (s.contains("/docker.sock") || s.contains("docker.sock:")) {
                 out.push(Hit::config(
                     "container-docker-socket",
@@ -165,7 +182,14 @@ fn env_compose(src: &Source<'_>, v: &Node, out: &mut Vec<Hit>) {
             for i in items {
                 if let Node::Scalar(s, at) = i {
                     if let Some((k, val)) = s.split_once('=') {
-                        check_env("deploy-secret-env", k, val, *at, value_offset(src, *at) + k.len() + 1, out);
+                        check_env(
+                            "deploy-secret-env",
+                            k,
+                            val,
+                            *at,
+                            value_offset(src, *at) + k.len() + 1,
+                            out,
+                        );
                     }
                 }
             }
@@ -180,7 +204,9 @@ fn env_k8s(src: &Source<'_>, v: &Node, out: &mut Vec<Hit>) {
         let Node::Map(e) = i else { continue };
         let name = e.iter().find(|(k, ..)| k == "name");
         let value = e.iter().find(|(k, ..)| k == "value");
-        if let (Some((_, _, Node::Scalar(n, _))), Some((_, kat, Node::Scalar(s, at)))) = (name, value) {
+        if let (Some((_, _, Node::Scalar(n, _))), Some((_, kat, Node::Scalar(s, at)))) =
+            (name, value)
+        {
             check_env("deploy-secret-env", n, s, *kat, value_offset(src, *at), out);
         }
     }
@@ -202,7 +228,9 @@ mod tests {
         let src = Source::new("docker-compose.yml", text.as_bytes());
         let mut out = Vec::new();
         detect(&src, &mut out);
-        out.iter().map(|h| (h.rule, src.line_col(h.offset).0)).collect()
+        out.iter()
+            .map(|h| (h.rule, src.line_col(h.offset).0))
+            .collect()
     }
 
     #[test]
@@ -210,13 +238,25 @@ mod tests {
         let y = "services:\n  geth:\n    image: x\n    privileged: true\n    network_mode: host\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n    environment:\n      POSTGRES_PASSWORD: s3cretpw\n      API_TOKEN: ${TOKEN}\n";
         assert_eq!(
             rules(y),
-            [("container-privileged", 4), ("container-host-network", 5), ("container-docker-socket", 7), ("hardcoded-db-password", 9),]
+            [
+                ("container-privileged", 4),
+                ("container-host-network", 5),
+                ("container-docker-socket", 7),
+                ("hardcoded-db-password", 9),
+            ]
         );
     }
 
     #[test]
     fn k8s_multi_document() {
         let y = "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: true\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: a\n      securityContext:\n        privileged: true\n      env:\n        - name: SIGNER_PRIVATE_KEY\n          value: \"q9f8d7s6a5s4d3f2\"\n";
-        assert_eq!(rules(y), [("container-host-network", 4), ("container-privileged", 12), ("deploy-secret-env", 15),]);
+        assert_eq!(
+            rules(y),
+            [
+                ("container-host-network", 4),
+                ("container-privileged", 12),
+                ("deploy-secret-env", 15),
+            ]
+        );
     }
 }

@@ -13,7 +13,10 @@ pub struct JsonPrinter<W: Write> {
 
 impl<W: Write> JsonPrinter<W> {
     pub fn new(out: W) -> Self {
-        JsonPrinter { out, findings: Vec::new() }
+        JsonPrinter {
+            out,
+            findings: Vec::new(),
+        }
     }
 }
 

@@ -20,7 +20,10 @@ pub struct SarifPrinter<W: Write> {
 
 impl<W: Write> SarifPrinter<W> {
     pub fn new(out: W) -> Self {
-        SarifPrinter { out, findings: Vec::new() }
+        SarifPrinter {
+            out,
+            findings: Vec::new(),
+        }
     }
 }
 
@@ -45,7 +48,9 @@ fn pascal(id: &str) -> String {
     id.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }

@@ -15,7 +15,12 @@ pub struct TextPrinter<W: Write> {
 
 impl<W: Write> TextPrinter<W> {
     pub fn new(out: W, color: bool) -> Self {
-        TextPrinter { out, color, current: None, counts: [0; 5] }
+        TextPrinter {
+            out,
+            color,
+            current: None,
+            counts: [0; 5],
+        }
     }
 
     fn paint(&self, code: &str, s: &str) -> String {
@@ -52,9 +57,16 @@ impl<W: Write> Sink for TextPrinter<W> {
             self.current = Some(group);
         }
         self.counts[f.severity as usize] += 1;
-        let sev = self.paint(sev_color(f.severity), &format!("{:<8}", f.severity.as_str()));
+        let sev = self.paint(
+            sev_color(f.severity),
+            &format!("{:<8}", f.severity.as_str()),
+        );
         let rule = self.paint("1", &f.rule_id);
-        writeln!(self.out, "  {:>5}:{:<3} {sev} {rule}  {}", f.line, f.column, f.message)?;
+        writeln!(
+            self.out,
+            "  {:>5}:{:<3} {sev} {rule}  {}",
+            f.line, f.column, f.message
+        )?;
         let ex = self.paint("2", &f.excerpt);
         writeln!(self.out, "              {ex}")?;
         Ok(())
@@ -64,12 +76,22 @@ impl<W: Write> Sink for TextPrinter<W> {
         if self.current.is_some() {
             writeln!(self.out)?;
         }
-        let parts: Vec<String> = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info]
-            .iter()
-            .filter(|x| self.counts[**x as usize] > 0)
-            .map(|x| format!("{} {}", self.counts[*x as usize], x.as_str()))
-            .collect();
-        let breakdown = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
+        let parts: Vec<String> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .iter()
+        .filter(|x| self.counts[**x as usize] > 0)
+        .map(|x| format!("{} {}", self.counts[*x as usize], x.as_str()))
+        .collect();
+        let breakdown = if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        };
         writeln!(
             self.out,
             "{} finding{}{breakdown} in {} files, {:.1} MB in {} ms{}{}",
@@ -78,8 +100,16 @@ impl<W: Write> Sink for TextPrinter<W> {
             s.files_scanned,
             s.bytes_scanned as f64 / 1e6,
             s.elapsed_ms,
-            if s.suppressed > 0 { format!(", {} suppressed inline", s.suppressed) } else { String::new() },
-            if s.baselined > 0 { format!(", {} in baseline", s.baselined) } else { String::new() },
+            if s.suppressed > 0 {
+                format!(", {} suppressed inline", s.suppressed)
+            } else {
+                String::new()
+            },
+            if s.baselined > 0 {
+                format!(", {} in baseline", s.baselined)
+            } else {
+                String::new()
+            },
         )?;
         for n in &s.notes {
             writeln!(self.out, "note: {n}")?;

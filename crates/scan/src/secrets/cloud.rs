@@ -22,7 +22,9 @@ pub fn pem_body_decodes(pem: &str) -> bool {
 }
 
 pub fn detect_pem(src: &Source<'_>, out: &mut Vec<Hit>) {
-    let Some(re) = regex!(r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----") else {
+    let Some(re) = regex!(
+        r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
+    ) else {
         return;
     };
     for m in re.captures_iter(&src.text) {
@@ -41,8 +43,13 @@ pub fn detect_pem(src: &Source<'_>, out: &mut Vec<Hit>) {
         if !pem_body_decodes(block) {
             continue;
         }
-        let encrypted = kind.as_str().starts_with("ENCRYPTED") || block.contains("Proc-Type: 4,ENCRYPTED");
-        let (sev, what) = if encrypted { (Severity::Low, "encrypted PEM private key") } else { (Severity::High, "PEM private key") };
+        let encrypted =
+            kind.as_str().starts_with("ENCRYPTED") || block.contains("Proc-Type: 4,ENCRYPTED");
+        let (sev, what) = if encrypted {
+            (Severity::Low, "encrypted PEM private key")
+        } else {
+            (Severity::High, "PEM private key")
+        };
         out.push(Hit {
             rule: "pem-private-key",
             severity: sev,
@@ -88,7 +95,10 @@ pub fn detect_aws(src: &Source<'_>, out: &mut Vec<Hit>) {
                     offset: id.start(),
                     secret: Some(from + s.start()..from + s.end()),
                     fingerprint_material: Some(material),
-                    message: format!("AWS access key {} with its secret access key", &id.as_str()[..8]),
+                    message: format!(
+                        "AWS access key {} with its secret access key",
+                        &id.as_str()[..8]
+                    ),
                 });
             }
             None => out.push(Hit::secret(
@@ -106,7 +116,9 @@ pub fn detect_azure(src: &Source<'_>, out: &mut Vec<Hit>) {
     if let Some(re) = regex!(r"(?i)AccountKey=([A-Za-z0-9+/]{86}==)") {
         for c in re.captures_iter(&src.text) {
             let Some(k) = c.get(1) else { continue };
-            let ok = base64::engine::general_purpose::STANDARD.decode(k.as_str()).is_ok_and(|b| b.len() == 64);
+            let ok = base64::engine::general_purpose::STANDARD
+                .decode(k.as_str())
+                .is_ok_and(|b| b.len() == 64);
             if ok && super::entropy(k.as_str()) > 4.5 {
                 out.push(Hit::secret(
                     "azure-storage-account-key",
@@ -118,7 +130,9 @@ pub fn detect_azure(src: &Source<'_>, out: &mut Vec<Hit>) {
             }
         }
     }
-    if let Some(re) = regex!(r"(?:^|[^A-Za-z0-9_~.\-])([A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|$)") {
+    if let Some(re) = regex!(
+        r"(?:^|[^A-Za-z0-9_~.\-])([A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|$)"
+    ) {
         for c in re.captures_iter(&src.text) {
             let Some(k) = c.get(1) else { continue };
             if super::entropy(k.as_str()) > 4.0 {

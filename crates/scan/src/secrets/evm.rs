@@ -148,13 +148,21 @@ fn classify(src: &Source<'_>, start: usize) -> Context {
             name = name_before(p.trim_end());
             prefix_tokens = name_tokens(&p[p.len().saturating_sub(80)..]);
         }
-        let rest = src.slice(start..line.end).trim_end_matches(['"', '\'', ',', ';', ' ']);
+        let rest = src
+            .slice(start..line.end)
+            .trim_end_matches(['"', '\'', ',', ';', ' ']);
         let file = name_tokens(&src.file_name);
         if name.is_empty() && rest.len() <= 64 {
             if file.iter().any(|t| t == "jwt" || t == "jwtsecret") {
                 return Context::Jwt;
             }
-            if has_any(&file, &["key", "keys", "priv", "private", "secret", "wallet", "pk", "account", "keystore", "deployer", "signer"]) {
+            if has_any(
+                &file,
+                &[
+                    "key", "keys", "priv", "private", "secret", "wallet", "pk", "account",
+                    "keystore", "deployer", "signer",
+                ],
+            ) {
                 return Context::Strong;
             }
         }
@@ -166,11 +174,30 @@ fn classify(src: &Source<'_>, start: usize) -> Context {
             tokens = name_tokens(name_before(src.slice(prev).trim_end()));
         }
     }
-    let strong_prefix = has_any(&prefix_tokens, &["private", "priv", "privkey", "privatekey", "secret"]);
-    if tokens.iter().any(|t| t == "jwt" || t == "jwtsecret" || t == "authrpc") {
+    let strong_prefix = has_any(
+        &prefix_tokens,
+        &["private", "priv", "privkey", "privatekey", "secret"],
+    );
+    if tokens
+        .iter()
+        .any(|t| t == "jwt" || t == "jwtsecret" || t == "authrpc")
+    {
         return Context::Jwt;
     }
-    let strong_name = has_any(&tokens, &["private", "priv", "privkey", "privatekey", "secretkey", "sk", "pk", "pkey", "mnemonic"]);
+    let strong_name = has_any(
+        &tokens,
+        &[
+            "private",
+            "priv",
+            "privkey",
+            "privatekey",
+            "secretkey",
+            "sk",
+            "pk",
+            "pkey",
+            "mnemonic",
+        ],
+    );
     if has_any(&tokens, NEGATIVE) && !strong_name {
         return Context::Negative;
     }
@@ -178,7 +205,11 @@ fn classify(src: &Source<'_>, start: usize) -> Context {
         return Context::Strong;
     }
     if tokens.iter().any(|t| t == "key") {
-        return if strong_prefix { Context::Strong } else { Context::Weak };
+        return if strong_prefix {
+            Context::Strong
+        } else {
+            Context::Weak
+        };
     }
     if (tokens.is_empty() || !has_any(&prefix_tokens, NEGATIVE)) && strong_prefix {
         return Context::Strong;
@@ -209,12 +240,28 @@ fn candidate(bytes: &[u8], run: &Range<usize>) -> Option<Range<usize>> {
     Some(run.clone())
 }
 
-/// Upper bound on address derivations per file for candidates without context.
-const MAX_DERIVATIONS: usize = 32;
+/// Upper bound on address derivations per file (each costs a scalar multiplication).
+const MAX_DERIVATIONS: usize = 8;
+
+/// Context-free candidates are only checked against addresses in files with few of them:
+/// a file full of 64-hex values is a log or a deployment record of hashes.
+const MAX_CONTEXT_FREE: usize = 4;
+
+/// Lower-cased 40-hex runs (addresses) of the file.
+fn addresses(src: &Source<'_>) -> std::collections::HashSet<String> {
+    let mut runs = Vec::new();
+    crate::prefilter::long_runs(src.bytes(), &crate::prefilter::HEX, 40, &mut runs);
+    runs.iter()
+        .filter(|r| r.len() == 40)
+        .map(|r| src.slice(r.clone()).to_ascii_lowercase())
+        .collect()
+}
 
 pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
     let bytes = src.bytes();
     let mut derivations = 0;
+    let candidates = hex_runs.iter().filter(|r| r.len() == 64).count();
+    let mut addrs: Option<std::collections::HashSet<String>> = None;
     for run in hex_runs {
         let Some(span) = candidate(bytes, run) else {
             continue;
@@ -230,18 +277,30 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
         arr.copy_from_slice(&raw);
         let ctx = classify(src, span.start);
         if ctx == Context::Jwt {
-            out.push(Hit::secret("engine-jwt-secret", Severity::High, span, raw, "Engine API JWT secret (32 bytes hex)".into()));
+            out.push(Hit::secret(
+                "engine-jwt-secret",
+                Severity::High,
+                span,
+                raw,
+                "Engine API JWT secret (32 bytes hex)".into(),
+            ));
             continue;
         }
         if keys::dev_keys().contains(&arr) {
             let addr = hex::encode(keys::eth_address(&sk));
-            out.push(Hit::secret("evm-dev-key", Severity::Info, span, raw, format!("publicly known development key (address 0x{addr})")));
+            out.push(Hit::secret(
+                "evm-dev-key",
+                Severity::Info,
+                span,
+                raw,
+                format!("publicly known development key (address 0x{addr})"),
+            ));
             continue;
         }
-        let address_nearby = |derivations: &mut usize| {
+        let mut address_nearby = |derivations: &mut usize| {
             *derivations += 1;
-            let addr = hex::encode(keys::eth_address(&sk));
-            memchr::memmem::find(src.lower().as_bytes(), addr.as_bytes()).is_some()
+            let set = addrs.get_or_insert_with(|| addresses(src));
+            !set.is_empty() && set.contains(&hex::encode(keys::eth_address(&sk)))
         };
         let (severity, why) = match ctx {
             Context::Strong => (Severity::Critical, "in private-key context"),
@@ -253,7 +312,11 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
                 }
             }
             Context::None | Context::Negative => {
-                if ctx == Context::None && derivations < MAX_DERIVATIONS && address_nearby(&mut derivations) {
+                if ctx == Context::None
+                    && candidates <= MAX_CONTEXT_FREE
+                    && derivations < MAX_DERIVATIONS
+                    && address_nearby(&mut derivations)
+                {
                     (Severity::Critical, "its address appears in the same file")
                 } else {
                     continue;
@@ -261,6 +324,12 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
             }
             Context::Jwt => continue,
         };
-        out.push(Hit::secret("evm-private-key", severity, span, raw, format!("EVM private key (valid secp256k1 scalar) {why}")));
+        out.push(Hit::secret(
+            "evm-private-key",
+            severity,
+            span,
+            raw,
+            format!("EVM private key (valid secp256k1 scalar) {why}"),
+        ));
     }
 }

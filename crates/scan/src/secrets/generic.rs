@@ -30,11 +30,14 @@ fn char_classes(v: &str) -> usize {
 fn looks_like_code(v: &str) -> bool {
     let ident = |s: &str| {
         !s.is_empty()
-            && s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && s.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };
     v.split('.').all(ident) && (v.contains('.') || !v.bytes().any(|b| b.is_ascii_digit()))
-        || v.bytes().any(|b| matches!(b, b'(' | b')' | b'{' | b'}' | b'[' | b']' | b'<' | b'>'))
+        || v.bytes()
+            .any(|b| matches!(b, b'(' | b')' | b'{' | b'}' | b'[' | b']' | b'<' | b'>'))
         || v.starts_with("http")
 }
 
@@ -44,7 +47,12 @@ pub fn literal_secret(name: &str, value: &str) -> bool {
     if !is_secret_name(&tokens) || is_placeholder(value) || looks_like_code(value) {
         return false;
     }
-    let password = tokens.iter().any(|t| matches!(t.as_str(), "password" | "passwd" | "passphrase" | "pwd" | "pass"));
+    let password = tokens.iter().any(|t| {
+        matches!(
+            t.as_str(),
+            "password" | "passwd" | "passphrase" | "pwd" | "pass"
+        )
+    });
     if password {
         value.len() >= 8 && entropy(value) >= 2.5 && char_classes(value) >= 2
     } else {
@@ -52,41 +60,76 @@ pub fn literal_secret(name: &str, value: &str) -> bool {
     }
 }
 
+fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// Parses `NAME <sep> VALUE` around a keyword at `at`: the name is the identifier containing
+/// the keyword, the separator `=`, `:`, `:=` or `=>` (quotes and spaces allowed around it).
+fn assignment(b: &[u8], at: usize) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let mut s = at;
+    while s > 0 && name_byte(b[s - 1]) {
+        s -= 1;
+    }
+    let mut e = at;
+    while e < b.len() && name_byte(b[e]) {
+        e += 1;
+    }
+    let mut i = e;
+    if i < b.len() && matches!(b[i], b'"' | b'\'') {
+        i += 1;
+    }
+    while i < b.len() && matches!(b[i], b' ' | b'\t') {
+        i += 1;
+    }
+    match b.get(i..i + 2) {
+        Some(b":=") | Some(b"=>") => i += 2,
+        _ if i < b.len() && matches!(b[i], b'=' | b':') => i += 1,
+        _ => return None,
+    }
+    while i < b.len() && matches!(b[i], b' ' | b'\t') {
+        i += 1;
+    }
+    if i < b.len() && matches!(b[i], b'"' | b'\'' | b'`') {
+        i += 1;
+    }
+    let vs = i;
+    while i < b.len()
+        && i - vs <= 200
+        && !matches!(
+            b[i],
+            b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'' | b'`' | b',' | b';'
+        )
+    {
+        i += 1;
+    }
+    (i - vs >= 8 && i - vs <= 200).then_some((s..e, vs..i))
+}
+
 pub fn detect(src: &Source<'_>, keyword_offsets: &[usize], out: &mut Vec<Hit>) {
     if LOCKFILES.contains(&src.file_name.as_str()) {
         return;
     }
-    let Some(re) = regex!(
-        r#"(?i)([A-Za-z0-9_.\-]*(?:secret|password|passwd|passphrase|token|api_?key|api-key|access_?key|auth_?key)[A-Za-z0-9_.\-]*)["']?\s*(?::=|=>|=|:)\s*["'`]?([^\s"'`,;]{8,200})"#
-    ) else {
-        return;
-    };
-    let mut last_line_end = 0usize;
+    let b = src.bytes();
+    let mut last_value_end = 0usize;
     for &off in keyword_offsets {
-        if off < last_line_end {
+        if off < last_value_end {
             continue;
         }
-        let line = src.line_range(off);
-        last_line_end = line.end.max(off + 1);
-        let text = src.slice(line.clone());
-        if text.len() > 2000 {
+        let Some((name, value)) = assignment(b, off) else {
+            continue;
+        };
+        last_value_end = value.end;
+        let (n, v) = (src.slice(name), src.slice(value.clone()));
+        if !literal_secret(n, v) {
             continue;
         }
-        for c in re.captures_iter(text) {
-            let (Some(name), Some(value)) = (c.get(1), c.get(2)) else {
-                continue;
-            };
-            if !literal_secret(name.as_str(), value.as_str()) {
-                continue;
-            }
-            let span = line.start + value.start()..line.start + value.end();
-            out.push(Hit::secret(
-                "generic-secret",
-                Severity::Low,
-                span,
-                value.as_str().as_bytes().to_vec(),
-                format!("`{}` is assigned a literal high-entropy value", name.as_str()),
-            ));
-        }
+        out.push(Hit::secret(
+            "generic-secret",
+            Severity::Low,
+            value,
+            v.as_bytes().to_vec(),
+            format!("`{n}` is assigned a literal high-entropy value"),
+        ));
     }
 }

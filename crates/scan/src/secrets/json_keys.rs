@@ -34,7 +34,10 @@ fn value_span(src: &Source<'_>, key_at: usize) -> std::ops::Range<usize> {
 }
 
 fn get<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
-    v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
 }
 
 /// A password file or password setting next to a keystore turns it into a plaintext key.
@@ -43,7 +46,11 @@ fn password_nearby(src: &Source<'_>, json: &Value) -> Option<String> {
         return Some("the keystore JSON holds a password".into());
     }
     let dir = Path::new(src.path).parent()?;
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     for e in std::fs::read_dir(dir).ok()?.flatten().take(512) {
         let name = e.file_name().to_string_lossy().to_ascii_lowercase();
         if name.contains("password")
@@ -53,7 +60,10 @@ fn password_nearby(src: &Source<'_>, json: &Value) -> Option<String> {
             || name == "pass.txt"
             || name == "pass"
         {
-            return Some(format!("password file `{}` next to it", e.file_name().to_string_lossy()));
+            return Some(format!(
+                "password file `{}` next to it",
+                e.file_name().to_string_lossy()
+            ));
         }
     }
     None
@@ -70,8 +80,14 @@ pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
     // Web3 Secret Storage (v3) and EIP-2335 (v4)
     if let Some(crypto) = get(&json, "crypto") {
         let version = get(&json, "version").and_then(Value::as_u64);
-        if version == Some(4) && get(crypto, "checksum").is_some() && get(crypto, "cipher").is_some() {
-            let msg = get(crypto, "cipher").and_then(|c| get(c, "message")).and_then(Value::as_str).unwrap_or("");
+        if version == Some(4)
+            && get(crypto, "checksum").is_some()
+            && get(crypto, "cipher").is_some()
+        {
+            let msg = get(crypto, "cipher")
+                .and_then(|c| get(c, "message"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let (sev, why) = match password_nearby(src, &json) {
                 Some(w) => (Severity::Critical, format!(", {w}")),
                 None => (Severity::High, String::new()),
@@ -87,7 +103,11 @@ pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
             return;
         }
         let ct = get(crypto, "ciphertext").and_then(Value::as_str);
-        if let (Some(ct), true, true) = (ct, get(crypto, "kdf").is_some(), get(crypto, "mac").is_some()) {
+        if let (Some(ct), true, true) = (
+            ct,
+            get(crypto, "kdf").is_some(),
+            get(crypto, "mac").is_some(),
+        ) {
             if ct.len() >= 32 && ct.bytes().all(|b| b.is_ascii_hexdigit()) {
                 let (sev, why) = match password_nearby(src, &json) {
                     Some(w) => (Severity::Critical, format!(", {w}")),
@@ -131,7 +151,9 @@ pub fn detect(src: &Source<'_>, out: &mut Vec<Hit>) {
         if let Some(pem) = get(&json, "private_key").and_then(Value::as_str) {
             if super::cloud::pem_body_decodes(pem) {
                 let at = offset_of(src, "\"private_key\"");
-                let email = get(&json, "client_email").and_then(Value::as_str).unwrap_or("?");
+                let email = get(&json, "client_email")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
                 out.push(Hit {
                     rule: "gcp-service-account-key",
                     severity: Severity::Critical,

@@ -9,8 +9,19 @@ use crate::finding::Severity;
 use crate::keys;
 use crate::source::{Hit, Source};
 
-const CONTEXT: &[&str] =
-    &["mnemonic", "seed", "phrase", "words", "recovery", "secret", "wallet", "backup", "bip39", "passphrase", "hdwallet"];
+const CONTEXT: &[&str] = &[
+    "mnemonic",
+    "seed",
+    "phrase",
+    "words",
+    "recovery",
+    "secret",
+    "wallet",
+    "backup",
+    "bip39",
+    "passphrase",
+    "hdwallet",
+];
 
 fn has_context(src: &Source<'_>, start: usize) -> bool {
     let line = src.line_range(start);
@@ -21,14 +32,18 @@ fn has_context(src: &Source<'_>, start: usize) -> bool {
     }
     text.push(' ');
     text.push_str(&src.file_name);
-    name_tokens(&text).iter().any(|t| CONTEXT.contains(&t.as_str()))
+    name_tokens(&text)
+        .iter()
+        .any(|t| CONTEXT.contains(&t.as_str()))
 }
 
 pub fn detect(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
     let bytes = src.bytes();
     for run in runs {
         // the run must not continue a longer word on either side
-        if run.start > 0 && bytes[run.start - 1].is_ascii_alphabetic() || run.end < bytes.len() && bytes[run.end].is_ascii_alphabetic() {
+        if run.start > 0 && bytes[run.start - 1].is_ascii_alphabetic()
+            || run.end < bytes.len() && bytes[run.end].is_ascii_alphabetic()
+        {
             continue;
         }
         let text = src.slice(run.clone());
@@ -88,6 +103,9 @@ fn report(src: &Source<'_>, base: usize, streak: &[(usize, &str)], out: &mut Vec
         severity,
         span,
         phrase.into_bytes(),
-        format!("BIP-39 mnemonic ({} words, valid checksum){why}", words.len()),
+        format!(
+            "BIP-39 mnemonic ({} words, valid checksum){why}",
+            words.len()
+        ),
     ));
 }

@@ -45,7 +45,23 @@ pub fn name_before(line: &str) -> &str {
     let b = line.as_bytes();
     let mut end = b.len();
     // skip separators between the name and the value
-    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'"' | b'\'' | b'`' | b'=' | b':' | b'(' | b'[' | b'{' | b',' | b'>' | b'<') {
+    while end > 0
+        && matches!(
+            b[end - 1],
+            b' ' | b'\t'
+                | b'"'
+                | b'\''
+                | b'`'
+                | b'='
+                | b':'
+                | b'('
+                | b'['
+                | b'{'
+                | b','
+                | b'>'
+                | b'<'
+        )
+    {
         end -= 1;
     }
     let mut start = end;
@@ -172,7 +188,9 @@ pub fn is_placeholder(value: &str) -> bool {
     if l.starts_with('/') || l.starts_with("./") || l.starts_with("~/") || l.starts_with("file:") {
         return true;
     }
-    const EXT: &[&str] = &[".txt", ".json", ".pem", ".key", ".hex", ".pass", ".env", ".yaml", ".yml"];
+    const EXT: &[&str] = &[
+        ".txt", ".json", ".pem", ".key", ".hex", ".pass", ".env", ".yaml", ".yml",
+    ];
     if EXT.iter().any(|e| l.ends_with(e)) {
         return true;
     }
@@ -208,7 +226,10 @@ mod tests {
 
     #[test]
     fn tokens_split_identifiers() {
-        assert_eq!(name_tokens("DEPLOYER_PRIVATE_KEY"), ["deployer", "private", "key"]);
+        assert_eq!(
+            name_tokens("DEPLOYER_PRIVATE_KEY"),
+            ["deployer", "private", "key"]
+        );
         assert_eq!(name_tokens("privateKey"), ["private", "key"]);
         assert_eq!(name_tokens("--private-key"), ["private", "key"]);
         assert_eq!(name_tokens("transactionHash"), ["transaction", "hash"]);
@@ -218,7 +239,10 @@ mod tests {
     fn name_before_value() {
         assert_eq!(name_before("PRIVATE_KEY=\""), "PRIVATE_KEY");
         assert_eq!(name_before("  accounts: [\""), "accounts");
-        assert_eq!(name_before("const w = new ethers.Wallet('"), "ethers.Wallet");
+        assert_eq!(
+            name_before("const w = new ethers.Wallet('"),
+            "ethers.Wallet"
+        );
         assert_eq!(name_before("  - "), "");
     }
 

@@ -7,13 +7,16 @@ use crate::finding::Severity;
 use crate::keys;
 use crate::source::{Hit, Source};
 
-const XPRV_PREFIXES: &[&str] = &["xprv", "tprv", "yprv", "zprv", "uprv", "vprv", "Yprv", "Zprv", "Uprv", "Vprv"];
+const XPRV_PREFIXES: &[&str] = &[
+    "xprv", "tprv", "yprv", "zprv", "uprv", "vprv", "Yprv", "Zprv", "Uprv", "Vprv",
+];
 
 /// Not a piece of a longer token (base64 with `+/=`, identifiers with `_`).
 fn standalone(bytes: &[u8], run: &Range<usize>) -> bool {
     let before = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_');
     let after = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_');
-    !(run.start > 0 && before(bytes[run.start - 1]) || run.end < bytes.len() && after(bytes[run.end]))
+    !(run.start > 0 && before(bytes[run.start - 1])
+        || run.end < bytes.len() && after(bytes[run.end]))
 }
 
 /// Runs of base58 characters at least 51 long.
@@ -41,7 +44,10 @@ pub fn detect_base58(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>
             51 | 52 if matches!(s.as_bytes()[0], b'5' | b'K' | b'L' | b'9' | b'c') => {
                 if let Some(d) = keys::base58check(s) {
                     let ok_len = d.len() == 33 || d.len() == 34 && d[33] == 1;
-                    if ok_len && matches!(d[0], 0x80 | 0xef) && keys::secp_secret(&d[1..33]).is_some() {
+                    if ok_len
+                        && matches!(d[0], 0x80 | 0xef)
+                        && keys::secp_secret(&d[1..33]).is_some()
+                    {
                         let net = if d[0] == 0x80 { "mainnet" } else { "testnet" };
                         out.push(Hit::secret(
                             "bitcoin-wif-private-key",

@@ -6,7 +6,11 @@ use crate::source::{Hit, Source};
 fn plausible_key(k: &str) -> bool {
     let l = k.to_ascii_lowercase();
     !super::is_placeholder(k)
-        && !["your", "key", "api", "demo", "xxxx", "project", "token", "0000"].iter().any(|w| l.contains(w))
+        && ![
+            "your", "key", "api", "demo", "xxxx", "project", "token", "0000",
+        ]
+        .iter()
+        .any(|w| l.contains(w))
         && super::entropy(k) >= 3.0
 }
 
@@ -24,7 +28,12 @@ pub fn detect_provider(src: &Source<'_>, out: &mut Vec<Hit>) {
         if !plausible_key(key.as_str()) {
             continue;
         }
-        let name = provider.as_str().split(['.', '/']).next().unwrap_or("provider").to_ascii_lowercase();
+        let name = provider
+            .as_str()
+            .split(['.', '/'])
+            .next()
+            .unwrap_or("provider")
+            .to_ascii_lowercase();
         out.push(Hit::secret(
             "rpc-url-api-key",
             Severity::High,
@@ -35,15 +44,37 @@ pub fn detect_provider(src: &Source<'_>, out: &mut Vec<Hit>) {
     }
 }
 
-pub fn detect_url_credentials(src: &Source<'_>, out: &mut Vec<Hit>) {
-    let Some(re) = regex!(r"\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20})://([^\s:/@'`\x22]{1,64}):([^\s/@'`\x22]{3,128})@[A-Za-z0-9.\-\[\]]+") else {
-        return;
-    };
-    for c in re.captures_iter(&src.text) {
-        let (Some(user), Some(pass)) = (c.get(2), c.get(3)) else {
+/// `scheme://user:password@host` at each `://` the prefilter saw.
+pub fn detect_url_credentials(src: &Source<'_>, offsets: &[usize], out: &mut Vec<Hit>) {
+    let b = src.bytes();
+    let stop = |c: u8| c.is_ascii_whitespace() || matches!(c, b'/' | b'@' | b'\'' | b'"' | b'`');
+    for &at in offsets {
+        // scheme before `://`
+        let mut s = at;
+        while s > 0 && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'+' | b'.' | b'-'))
+        {
+            s -= 1;
+        }
+        if s == at {
             continue;
-        };
-        let p = pass.as_str();
+        }
+        let u = at + 3;
+        let mut i = u;
+        while i < b.len() && i - u <= 64 && !stop(b[i]) && b[i] != b':' {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b':' || i == u {
+            continue;
+        }
+        let ps = i + 1;
+        let mut j = ps;
+        while j < b.len() && j - ps <= 128 && !stop(b[j]) {
+            j += 1;
+        }
+        if j >= b.len() || b[j] != b'@' || j - ps < 3 {
+            continue;
+        }
+        let p = src.slice(ps..j);
         let pl = p.to_ascii_lowercase();
         if super::is_placeholder(p)
             || p.contains('$')
@@ -53,12 +84,11 @@ pub fn detect_url_credentials(src: &Source<'_>, out: &mut Vec<Hit>) {
         {
             continue;
         }
-        let _ = user;
-        let scheme = c.get(1).map_or("", |m| m.as_str());
+        let scheme = src.slice(s..at);
         out.push(Hit::secret(
             "url-embedded-credentials",
             Severity::Medium,
-            pass.start()..pass.end(),
+            ps..j,
             p.as_bytes().to_vec(),
             format!("password embedded in a {scheme}:// URL"),
         ));
