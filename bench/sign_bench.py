@@ -244,7 +244,11 @@ def main() -> int:
             f.write(WRK_LUA)
             lua = Path(f.name)
 
-        print(f"\nmachine: {ncpu} cores; server {args.bin}; wrk -t1 keep-alive; "
+        load0 = Path("/proc/loadavg").read_text().split()[:3]
+        print(f"\nmachine: {ncpu} cores, load average {' '.join(load0)} before the run"
+              + (" — BUSY: other work competes for the cores, figures are pessimistic"
+                 if float(load0[0]) > 0.5 * ncpu else ""))
+        print(f"server {args.bin}; wrk -t1 keep-alive; "
               f"{args.duration:.0f}s per level after {args.warmup:.0f}s warm-up", flush=True)
         run_wrk(url, token, address, anvil.chain_id, 8, args.warmup, pal.proc.pid, lua)  # warm-up
         closed = []
@@ -297,6 +301,7 @@ def main() -> int:
         print("ratio end-to-end / raw: n/a")
     p99 = pct(ls, 99) * 1000
     print(f"p99 at {int(args.rate)} signs/s: {p99:.2f} ms (budget < 5 ms: {'OK' if p99 < 5 else 'MISSED'})")
+    print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     print("note: client (wrk / python) and server share this machine's "
           f"{ncpu} cores; 'srv cores' is the server's CPU time / wall time from /proc.")
     bad = sum(r["errors"] for r in closed) + ol["errors"]
