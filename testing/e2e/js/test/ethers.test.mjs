@@ -2,7 +2,7 @@
 // header, JsonRpcSigner from provider.getSigner(address). Value transfer, deploy, call.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Wallet, getAddress, parseEther } from 'ethers';
+import { ContractFactory, FetchRequest, JsonRpcProvider, Network, Transaction, Wallet, getAddress, parseEther } from 'ethers';
 import { CONTRACT, startAnvil, startPalisade } from '../lib/harness.mjs';
 
 describe('ethers v6 via Palisade', () => {
@@ -81,5 +81,22 @@ describe('ethers v6 via Palisade', () => {
   test('the chain really saw the key sign (nonce advanced)', async () => {
     const n = await provider.getTransactionCount(key.address, 'latest');
     assert.equal(n, 4);
+  });
+
+  test('signTransaction (eth_signTransaction) then broadcast through Palisade (eth_sendRawTransaction)', async () => {
+    const to = Wallet.createRandom().address;
+    const fee = await provider.getFeeData();
+    const raw = await signer.signTransaction({
+      to, value: 99n, gasLimit: 21000n, nonce: await provider.getTransactionCount(key.address, 'pending'),
+      maxFeePerGas: fee.maxFeePerGas, maxPriorityFeePerGas: fee.maxPriorityFeePerGas, chainId: anvil.chainId, type: 2,
+    });
+    assert.match(raw, /^0x02/);
+    const parsed = Transaction.from(raw);
+    assert.equal(parsed.from, getAddress(key.address));
+    const sent = await provider.broadcastTransaction(raw);
+    assert.equal(sent.hash, parsed.hash);
+    const rc = await sent.wait(1, 30_000);
+    assert.equal(rc.status, 1);
+    assert.equal(await provider.getBalance(to), 99n);
   });
 });

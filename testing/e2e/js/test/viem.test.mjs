@@ -2,7 +2,7 @@
 // client whose account is a JSON-RPC account (the address). Value transfer, deploy, call.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createPublicClient, createWalletClient, defineChain, getAddress, http, parseEther } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, getAddress, http, keccak256, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { CONTRACT, startAnvil, startPalisade } from '../lib/harness.mjs';
 
@@ -78,6 +78,23 @@ describe('viem via Palisade', () => {
     const tx = await publicClient.getTransaction({ hash });
     assert.equal(tx.type, 'legacy');
     assert.equal(tx.chainId, anvil.chainId);
+  });
+
+  test('signTransaction (eth_signTransaction) then sendRawTransaction through Palisade', async () => {
+    const to = privateKeyToAccount(generatePrivateKey()).address;
+    const nonce = await publicClient.getTransactionCount({ address: key.address, blockTag: 'pending' });
+    const fees = await publicClient.estimateFeesPerGas();
+    const serialized = await walletClient.signTransaction({
+      to, value: 77n, gas: 21000n, nonce, maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas, chainId: anvil.chainId, type: 'eip1559',
+    });
+    assert.match(serialized, /^0x02/);
+    const hash = await walletClient.sendRawTransaction({ serializedTransaction: serialized });
+    assert.equal(hash, keccak256(serialized));
+    const rc = await publicClient.waitForTransactionReceipt({ hash, timeout: 30_000 });
+    assert.equal(rc.status, 'success');
+    assert.equal(getAddress(rc.from), getAddress(key.address));
+    assert.equal(await publicClient.getBalance({ address: to }), 77n);
   });
 
   test('signMessage and signTypedData equal a local account with the same key', async () => {
