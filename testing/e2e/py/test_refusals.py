@@ -22,8 +22,9 @@ def rpc_body(method, params=None, id_=1):
     return {"jsonrpc": "2.0", "id": id_, "method": method, "params": params or []}
 
 
-def expect_rpc_error(r: requests.Response, code: int, *mentions: str, http=(200,)):
-    """JSON-RPC error `code` in the body; message mentions each of `mentions` (case-insensitive)."""
+def expect_rpc_error(r: requests.Response, code: int, *mentions: str, http=(200,), req_id=1):
+    """JSON-RPC error `code` in the body; message mentions each of `mentions` (case-insensitive);
+    the answer carries the request's id (clients such as ethers match answers by id)."""
     try:
         j = r.json()
     except ValueError:
@@ -37,6 +38,9 @@ def expect_rpc_error(r: requests.Response, code: int, *mentions: str, http=(200,
         assert m.lower() in msg.lower(), f"error message should mention {m!r}: {err}"
     if http is not None:
         assert r.status_code in http, f"HTTP status {r.status_code} (expected {http}) for {err}"
+    if req_id is not None:
+        assert j.get("id") == req_id, \
+            f"error answer has id {j.get('id')!r}, the request had id {req_id!r}: {j}"
     return err
 
 
@@ -231,16 +235,16 @@ def test_malformed_json_32700(palisade, funded, raw):
     _, token = funded
     r = post(palisade, None, token=token, raw=raw)
     # JSON-RPC over HTTP: 200 is usual, 400 acceptable
-    expect_rpc_error(r, -32700, http=(200, 400))
+    expect_rpc_error(r, -32700, http=(200, 400), req_id=None)
 
 
 def test_invalid_request_32600(palisade, funded):
     _, token = funded
     expect_rpc_error(post(palisade, {"id": 1, "method": "eth_chainId"}, token=token), -32600,
-                     http=(200, 400))
-    expect_rpc_error(post(palisade, [], token=token), -32600, http=(200, 400))
+                     http=(200, 400), req_id=None)
+    expect_rpc_error(post(palisade, [], token=token), -32600, http=(200, 400), req_id=None)
     batch = [rpc_body("eth_chainId", id_=i) for i in range(101)]
-    expect_rpc_error(post(palisade, batch, token=token), -32600, http=(200, 400))
+    expect_rpc_error(post(palisade, batch, token=token), -32600, http=(200, 400), req_id=None)
 
 
 def test_batch_within_limit(palisade, funded):
