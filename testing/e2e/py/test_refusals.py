@@ -298,3 +298,42 @@ def test_unauthenticated_status_endpoint(palisade):
     st = requests.get(palisade.url + "/v1/sys/status", timeout=10).json()
     assert st["sealed"] is False and st["initialized"] is True, st
     assert requests.get(palisade.url + "/healthz", timeout=10).status_code == 200
+
+
+# ----------------------------------------------------------------------------- credential scope
+
+def test_method_group_scope_32001(palisade, funded):
+    """A credential's method groups: read-only may not sign, sign-only may not send."""
+    key, _ = funded
+    read_only = palisade.create_credential([key["id"]], methods=["read"])["token"]
+    sign_only = palisade.create_credential([key["id"]], methods=["sign"])["token"]
+    assert int(palisade.rpc("eth_blockNumber", token=read_only), 16) >= 0
+    expect_rpc_error(post(palisade, rpc_body("personal_sign", sign_params(key["address"])),
+                          token=read_only), -32001, "personal_sign")
+    assert palisade.rpc("personal_sign", sign_params(key["address"]), token=sign_only)
+    expect_rpc_error(post(palisade, rpc_body("eth_sendTransaction", [
+        {"from": key["address"], "to": key["address"], "value": "0x1"}]), token=sign_only),
+        -32001, "eth_sendTransaction")
+
+
+def test_credential_keys_by_address_and_wildcard(palisade):
+    k1, k2 = palisade.create_key(), palisade.create_key()
+    by_addr = palisade.create_credential([k1["address"].lower()])["token"]
+    assert [a.lower() for a in palisade.rpc("eth_accounts", token=by_addr)] == [k1["address"].lower()]
+    assert palisade.rpc("personal_sign", sign_params(k1["address"]), token=by_addr)
+    expect_rpc_error(post(palisade, rpc_body("personal_sign", sign_params(k2["address"])),
+                          token=by_addr), -32004)
+    wildcard = palisade.create_credential(["*"])["token"]
+    seen = {a.lower() for a in palisade.rpc("eth_accounts", token=wildcard)}
+    assert {k1["address"].lower(), k2["address"].lower()} <= seen
+
+
+def test_destroyed_key_32004(palisade):
+    key = palisade.create_key()
+    token = palisade.create_credential([key["id"]])["token"]
+    assert palisade.rpc("personal_sign", sign_params(key["address"]), token=token)
+    r = palisade.admin("DELETE", f"/v1/keys/{key['id']}?confirm={key['id']}")
+    assert r.json()["status"] == "destroyed"
+    expect_rpc_error(post(palisade, rpc_body("personal_sign", sign_params(key["address"])),
+                          token=token), -32004)
+    assert key["address"].lower() not in [a.lower() for a in palisade.rpc("eth_accounts", token=token)]
