@@ -8,6 +8,8 @@ import time
 import aiohttp
 from eth_account import Account
 
+import harness
+
 N = 50
 
 
@@ -24,7 +26,21 @@ async def _send_all(url: str, token: str, sender: str, recipients: list[str]) ->
 
 
 def test_50_concurrent_send_transaction(palisade, funded):
-    key, token = funded
+    """With the server's default configuration (the acceptance criterion as a user meets it)."""
+    _check_50_concurrent(palisade, *funded)
+
+
+def test_50_concurrent_send_transaction_raised_limits(anvil):
+    """The same with rate limits raised: nonce management alone, whatever the quotas."""
+    pal = harness.start_palisade(anvil, config_toml=harness.RAISED_LIMITS_TOML)
+    try:
+        _check_50_concurrent(pal, *pal.funded_key())
+    finally:
+        pal.stop()
+        harness.cleanup_workdir(pal)
+
+
+def _check_50_concurrent(palisade, key, token):
     anvil = palisade.anvil
     sender = key["address"]
     start_nonce = int(anvil.rpc("eth_getTransactionCount", [sender, "latest"]), 16)

@@ -4,6 +4,9 @@ The random payloads are reproducible: the seed is printed in pytest's header and
 failure (set PALISADE_E2E_SEED to replay, PALISADE_E2E_PAYLOADS to change the count).
 This suite runs against its own anvil started with chain id 1, so that the EIP-155 worked
 example (chain id 1) is signable; the random payloads use the chain id Palisade reports.
+Its server runs with raised rate limits (harness.RAISED_LIMITS_TOML): 200 back-to-back
+eth_signTransaction per type exceed the default per-credential quota, and this suite is
+about bytes, not quotas.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ UNSUPPORTED = re.compile(r"unsupported|not supported|not yet supported", re.I)
 @pytest.fixture(scope="module")
 def env():
     anvil = harness.start_anvil(chain_id=1)
-    pal = harness.start_palisade(anvil)
+    pal = harness.start_palisade(anvil, config_toml=harness.RAISED_LIMITS_TOML)
     rng = random.Random(f"{SEED}-key")
     priv = gen.rand_private_key(rng)
     acct = Account.from_key(priv)
