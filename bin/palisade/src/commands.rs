@@ -28,11 +28,11 @@ pub struct ClientArgs {
     token_file: Option<PathBuf>,
     /// Print raw JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 impl ClientArgs {
-    fn client(&self) -> Result<Client> {
+    pub fn client(&self) -> Result<Client> {
         let token = match (&self.token, &self.token_file) {
             (Some(t), _) => Some(t.clone()),
             (None, Some(f)) => Some(
@@ -515,6 +515,15 @@ pub enum CredentialCommand {
         /// Grant the admin API.
         #[arg(long)]
         admin: bool,
+        /// Cedar group (e.g. an approval group); repeatable.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// The user this credential belongs to.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Hex Ed25519 public key for signing approvals (see `palisade approve keygen`).
+        #[arg(long)]
+        approver_key: Option<String>,
     },
     List {
         #[command(flatten)]
@@ -537,8 +546,11 @@ pub fn credential(cmd: CredentialCommand) -> Result<()> {
             methods,
             expires,
             admin,
+            groups,
+            owner,
+            approver_key,
         } => {
-            let mut body = json!({"name": name, "keys": keys, "methods": methods, "admin": admin});
+            let mut body = json!({"name": name, "keys": keys, "methods": methods, "admin": admin, "groups": groups, "owner": owner, "approver_key": approver_key});
             if let Some(e) = expires {
                 body["expires_in_secs"] = json!(std::time::Duration::from(e).as_secs());
             }
@@ -722,28 +734,4 @@ pub fn operator(cmd: OperatorCommand) -> Result<()> {
     }
 }
 
-#[derive(Subcommand)]
-pub enum AuditCommand {
-    /// Recompute the audit log's Merkle tree and check it against the stored head.
-    Verify {
-        #[command(flatten)]
-        client: ClientArgs,
-    },
-}
-
-pub fn audit(cmd: AuditCommand) -> Result<()> {
-    match cmd {
-        AuditCommand::Verify { client } => {
-            let v = client.client()?.post("/v1/audit/verify", json!({}))?;
-            if client.json {
-                return print_json(&v);
-            }
-            println!(
-                "Audit log verified: {} entries, root {}.",
-                v["size"],
-                v["root"].as_str().unwrap_or("")
-            );
-            Ok(())
-        }
-    }
-}
+// `palisade audit`: see audit_cmd.rs.

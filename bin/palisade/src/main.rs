@@ -6,9 +6,12 @@
 //! work (`init`, `serve`) touch the data directory.
 #![forbid(unsafe_code)]
 
+mod audit_cmd;
 mod client;
 mod commands;
+mod governance_cmd;
 mod hardening;
+mod probe_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -53,9 +56,23 @@ enum Command {
     Operator(commands::OperatorCommand),
     /// Audit log checks.
     #[command(subcommand)]
-    Audit(commands::AuditCommand),
+    Audit(audit_cmd::AuditCommand),
+    /// Incidents raised by detection: list, show, resolve (undoes the responses).
+    #[command(subcommand)]
+    Incident(audit_cmd::IncidentCommand),
+    /// Incident responses by hand: suspend/reinstate credentials, block sources, lockdown.
+    #[command(subcommand)]
+    Response(audit_cmd::ResponseCommand),
+    /// Policies: validate, show, set, what-if test.
+    #[command(subcommand)]
+    Policy(governance_cmd::PolicyCommand),
+    /// M-of-N approvals: list, show, accept, reject; approver key generation.
+    #[command(subcommand)]
+    Approve(governance_cmd::ApproveCommand),
     /// Scan files (and optionally git history) for leaked keys and misconfigured deployments.
     Scan(palisade_scan::cli::ScanArgs),
+    /// Check a live JSON-RPC endpoint for dangerous exposure (unlockable accounts, admin/debug namespaces, CORS).
+    Probe(probe_cmd::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,8 +89,13 @@ fn main() -> ExitCode {
         Command::Backup(args) => commands::backup(args),
         Command::Restore(args) => commands::restore(args),
         Command::Operator(cmd) => commands::operator(cmd),
-        Command::Audit(cmd) => commands::audit(cmd),
+        Command::Audit(cmd) => audit_cmd::audit(cmd),
+        Command::Incident(cmd) => audit_cmd::incident(cmd),
+        Command::Response(cmd) => audit_cmd::response(cmd),
+        Command::Policy(cmd) => governance_cmd::policy(cmd),
+        Command::Approve(cmd) => governance_cmd::approve(cmd),
         // The scanner defines its own exit codes (0 clean, 1 findings, 2 error).
+        Command::Probe(args) => return probe_cmd::run(args),
         Command::Scan(args) => {
             return ExitCode::from(palisade_scan::cli::run(&args).clamp(0, 255) as u8)
         }

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// With --dev: also write the root token to this file (mode 0600).
     #[arg(long)]
     dev_token_file: Option<PathBuf>,
+    /// Detection file: rules, alert sinks, checkpoint shipping, on-chain watch (docs/detection.md).
+    #[arg(long, env = "PALISADE_DETECT_CONFIG")]
+    detect_config: Option<PathBuf>,
 }
 
 fn parse_upstream(s: &str) -> Result<ChainConfig> {
@@ -86,6 +89,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if !config.listen.ip().is_loopback() {
             bail!("--dev refuses to listen on non-loopback address {}: dev mode auto-unseals and prints a root token", config.listen);
         }
+        if let Some(a) = config.admin_listener.as_ref().filter(|a| !a.listen.ip().is_loopback()) {
+            bail!("--dev refuses an admin listener on non-loopback address {}", a.listen);
+        }
         let dir = tempfile::Builder::new()
             .prefix("palisade-dev-")
             .tempdir()
@@ -118,7 +124,13 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 write_private(path, &root.token)?;
             }
             let mut out = std::io::stdout().lock();
-            writeln!(out, "PALISADE_ADDR=http://{}", config.listen)?;
+            // The CLI talks to the admin API: the admin listener when there is one.
+            let (addr, https) = match &config.admin_listener {
+                Some(a) => (a.listen, a.tls.is_some()),
+                None => (config.listen, config.tls.is_some()),
+            };
+            let scheme = if https { "https" } else { "http" };
+            writeln!(out, "PALISADE_ADDR={scheme}://{addr}")?;
             writeln!(out, "PALISADE_TOKEN={}", root.token)?;
             out.flush()?;
         } else {
@@ -131,15 +143,22 @@ pub fn run(args: ServeArgs) -> Result<()> {
             }
             tracing::info!("palisade is sealed: run `palisade unseal` (once per operator) to unseal");
         }
+        let detect = match &args.detect_config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read detection config `{}`", p.display()))?;
+                palisade_detect::DetectConfig::from_yaml(&text).map_err(|e| anyhow::anyhow!("`{}`: {e}", p.display()))?
+            }
+            None => palisade_detect::DetectConfig::default(),
+        };
+        node.start_detection(&detect)?;
         for c in node.chains() {
             tracing::info!(chain_id = c.id, upstream = %c.upstream.url, "chain configured");
         }
-        let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
-        tracing::info!(address = %config.listen, "listening");
-        palisade_gateway::serve(
-            listener,
+        let listeners = palisade_gateway::bind_listeners(&config).await?;
+        palisade_gateway::serve_all(
+            listeners,
             palisade_gateway::router(node.clone()),
-            palisade_gateway::ServeOptions::default(),
+            palisade_gateway::Guard::from_config(&config),
             shutdown_signal(),
         )
         .await?;

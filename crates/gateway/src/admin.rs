@@ -293,6 +293,17 @@ pub struct CreateCredentialBody {
     #[serde(default)]
     admin: bool,
     expires_in_secs: Option<u64>,
+    /// RPC firewall: the only JSON-RPC methods this credential may call (names or `ns_*`).
+    #[serde(default)]
+    rpc_methods: Option<BTreeSet<String>>,
+    /// Cedar groups, e.g. an approval group.
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    owner: Option<String>,
+    /// Hex Ed25519 public key for signing approvals.
+    #[serde(default)]
+    approver_key: Option<String>,
 }
 
 fn default_methods() -> Vec<String> {
@@ -343,6 +354,10 @@ pub async fn create_credential(
                 methods,
                 admin: b.admin,
                 expires_at,
+                rpc_methods: b.rpc_methods,
+                groups: b.groups,
+                owner: b.owner,
+                approver_key: b.approver_key,
             },
         )
         .await?;

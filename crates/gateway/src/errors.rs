@@ -18,6 +18,7 @@ pub const FROZEN: i64 = -32003;
 pub const UNKNOWN_KEY: i64 = -32004;
 pub const UPSTREAM: i64 = -32005;
 pub const WRONG_CHAIN: i64 = -32006;
+pub const PENDING_APPROVAL: i64 = palisade_node::signer::PENDING_APPROVAL_CODE;
 
 /// A JSON-RPC error object.
 #[derive(Debug, Clone)]
@@ -67,6 +68,13 @@ impl From<NodeError> for RpcError {
                 };
             }
             NodeError::Upstream(_) => UPSTREAM,
+            NodeError::PendingApproval { id, .. } => {
+                return RpcError {
+                    code: PENDING_APPROVAL,
+                    message: e.to_string(),
+                    data: Some(serde_json::json!({"approval_id": id, "wait": format!("/v1/approvals/{id}")})),
+                };
+            }
             NodeError::Conflict(_) | NodeError::Audit(_) | NodeError::Internal(_) => INTERNAL,
         };
         RpcError::new(code, e.to_string())
@@ -88,6 +96,7 @@ impl From<NodeError> for ApiError {
                 StatusCode::BAD_REQUEST
             }
             NodeError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            NodeError::PendingApproval { .. } => StatusCode::ACCEPTED,
             NodeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError(status, e.to_string())

@@ -4,11 +4,16 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod audit_api;
+mod governance_api;
 mod auth;
 mod errors;
 pub mod firewall;
+pub mod limits;
+pub mod metrics;
 mod rpc;
 mod server;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -17,7 +22,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use palisade_node::Node;
 
-pub use server::{serve, ServeOptions};
+pub use server::{
+    bind as bind_listeners, serve, serve_all, ConnMeta, Guard, Listener, Role, ServeOptions,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +41,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/rpc/{chain_id}", post(rpc::handle_chain))
         .route("/healthz", get(admin::healthz))
         .route("/readyz", get(admin::readyz))
+        .route("/metrics", get(metrics::handler))
         .route("/v1/sys/status", get(admin::status))
         .route("/v1/sys/unseal", post(admin::unseal))
         .route("/v1/sys/seal", post(admin::seal))
@@ -59,6 +67,14 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/restore", post(admin::restore))
         .route("/v1/audit/head", get(admin::audit_head))
         .route("/v1/audit/verify", post(admin::audit_verify))
+        .route("/v1/policy", get(governance_api::get_policy).put(governance_api::put_policy))
+        .route("/v1/policy/test", post(governance_api::test_policy))
+        .route("/v1/approvals", get(governance_api::list_approvals))
+        .route("/v1/approvals/{id}", get(governance_api::get_approval))
+        .route("/v1/approvals/{id}/accept", post(governance_api::accept))
+        .route("/v1/approvals/{id}/reject", post(governance_api::reject))
+        .merge(audit_api::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), audit_api::block_guard))
         .fallback(admin::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

@@ -22,21 +22,23 @@ const EXTERNAL_SIGNER_VERSION: &str = "6.1.0";
 pub async fn handle_default(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    meta: Option<axum::Extension<Arc<crate::ConnMeta>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    handle(app, peer, headers, None, body).await
+    handle(app, peer, meta.map(|m| m.0), headers, None, body).await
 }
 
 pub async fn handle_chain(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    meta: Option<axum::Extension<Arc<crate::ConnMeta>>>,
     Path(chain_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     match chain_id.parse::<u64>() {
-        Ok(id) => handle(app, peer, headers, Some(id), body).await,
+        Ok(id) => handle(app, peer, meta.map(|m| m.0), headers, Some(id), body).await,
         Err(_) => error_response(
             StatusCode::NOT_FOUND,
             Value::Null,
@@ -69,6 +71,7 @@ fn error_response(status: StatusCode, id: Value, e: RpcError) -> Response {
 async fn handle(
     app: AppState,
     peer: SocketAddr,
+    meta: Option<Arc<crate::ConnMeta>>,
     headers: HeaderMap,
     chain_id: Option<u64>,
     body: Bytes,
@@ -77,8 +80,14 @@ async fn handle(
     if node.is_sealed() {
         return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into());
     }
+    // mTLS: a client certificate mapped to a credential authenticates the request.
+    let cert_principal = match crate::tls::cert_principal(&node, meta.as_deref(), &headers) {
+        Ok(p) => p,
+        Err(e) => return error_response(StatusCode::UNAUTHORIZED, Value::Null, e),
+    };
     let token = match auth::token(&headers) {
         Ok(Some(t)) => t,
+        Ok(None) if cert_principal.is_some() => String::new(),
         Ok(None) => {
             node.audit_refusal(None, "rpc", "no API key");
             return error_response(
@@ -98,7 +107,7 @@ async fn handle(
             )
         }
     };
-    let principal = match node.authenticate(&token) {
+    let principal = match cert_principal.map_or_else(|| node.authenticate(&token), Ok) {
         Ok(p) => p,
         Err(NodeError::Sealed) => {
             return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into())
@@ -136,6 +145,13 @@ async fn handle(
             )
         }
     };
+    // Rate limits in cost units: every item of a batch counts.
+    if let Some(m) = &meta {
+        let cost = m.guard.limits.cost_of(&parsed);
+        if let Err(l) = m.guard.limits.check_rpc(&ctx.principal.credential_id, peer.ip(), cost) {
+            return crate::server::too_many(&l, false);
+        }
+    }
     match parsed {
         Value::Array(items) => {
             let max = node.config.limits.max_batch;
@@ -208,7 +224,13 @@ async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> 
         Some(p @ (Value::Array(_) | Value::Object(_))) => p.clone(),
         Some(_) => return invalid("invalid request: `params` must be an array or an object"),
     };
-    let result = dispatch(node, ctx, chain, method, params).await;
+    let started = std::time::Instant::now();
+    let result = match firewall::credential_allows(node, ctx, method) {
+        Ok(()) => dispatch(node, ctx, chain, method, params).await,
+        Err(e) => Err(e),
+    };
+    let code = result.as_ref().err().map(|e| e.code);
+    crate::metrics::global().rpc(method, code, started.elapsed());
     id.as_ref()?;
     Some(match result {
         Ok(v) => json!({"jsonrpc": "2.0", "id": reply_id, "result": v}),
@@ -304,7 +326,7 @@ async fn dispatch(
             let address = param_address(method, p, 0)?;
             let msg = param_message(method, p, 1)?;
             Ok(hex_sig(
-                node.sign_personal_message(ctx, method, &address, &msg)
+                node.sign_personal_message(ctx, method, chain, &address, &msg, None)
                     .await?,
             ))
         }
@@ -314,7 +336,7 @@ async fn dispatch(
             let msg = param_message(method, p, 0)?;
             let address = param_address(method, p, 1)?;
             Ok(hex_sig(
-                node.sign_personal_message(ctx, method, &address, &msg)
+                node.sign_personal_message(ctx, method, chain, &address, &msg, None)
                     .await?,
             ))
         }
@@ -325,20 +347,20 @@ async fn dispatch(
             let p = params_array(method, &params, 2, 2)?;
             let address = param_address(method, p, 0)?;
             Ok(hex_sig(
-                node.sign_typed_data(ctx, method, chain, &address, &p[1])
+                node.sign_typed_data(ctx, method, chain, &address, &p[1], None)
                     .await?,
             ))
         }
         "eth_signTransaction" => {
             let p = params_array(method, &params, 1, 1)?;
             let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
-            let signed = node.sign_transaction(ctx, method, chain, req).await?;
+            let signed = node.sign_transaction(ctx, method, chain, req, &p[0], None).await?;
             Ok(json!(signed.raw()))
         }
         "account_signTransaction" => {
             let p = params_array(method, &params, 1, 2)?;
             let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
-            let signed = node.sign_transaction(ctx, method, chain, req).await?;
+            let signed = node.sign_transaction(ctx, method, chain, req, &p[0], None).await?;
             Ok(json!({"raw": signed.raw(), "tx": signed.to_geth_json()}))
         }
         "account_signData" => {
@@ -348,7 +370,7 @@ async fn dispatch(
             match content_type {
                 "text/plain" => {
                     let msg = param_message(method, p, 2)?;
-                    Ok(hex_sig(node.sign_personal_message(ctx, method, &address, &msg).await?))
+                    Ok(hex_sig(node.sign_personal_message(ctx, method, chain, &address, &msg, None).await?))
                 }
                 "data/typed" => {
                     let typed = match &p[2] {
@@ -359,7 +381,7 @@ async fn dispatch(
                         }
                         other => other.clone(),
                     };
-                    Ok(hex_sig(node.sign_typed_data(ctx, method, chain, &address, &typed).await?))
+                    Ok(hex_sig(node.sign_typed_data(ctx, method, chain, &address, &typed, None).await?))
                 }
                 "data/validator" => {
                     // Payload: 20-byte validator address followed by the data.
@@ -371,7 +393,7 @@ async fn dispatch(
                         ));
                     }
                     let validator = Address::from_slice(&bytes[..20]);
-                    Ok(hex_sig(node.sign_validator_data(ctx, method, &address, validator, &bytes[20..]).await?))
+                    Ok(hex_sig(node.sign_validator_data(ctx, method, chain, &address, validator, &bytes[20..]).await?))
                 }
                 other => Err(RpcError::new(
                     INVALID_PARAMS,
@@ -385,7 +407,7 @@ async fn dispatch(
         "eth_sendTransaction" => {
             let p = params_array(method, &params, 1, 1)?;
             let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
-            Ok(node.send_transaction(ctx, chain, req).await?)
+            Ok(node.send_transaction(ctx, chain, req, &p[0], None).await?)
         }
         "eth_sendRawTransaction" => {
             let p = params_array(method, &params, 1, 1)?;
@@ -402,11 +424,15 @@ async fn dispatch(
             Ok(node.send_raw_transaction(ctx, chain, &bytes).await?)
         }
         _ => match firewall::classify(method) {
-            Verdict::Forward => Ok(node.forward(ctx, chain, method, params).await?),
+            Verdict::Forward => {
+                firewall::check_forward(node, ctx, chain, method, &params).await?;
+                Ok(node.forward(ctx, chain, method, params).await?)
+            }
             Verdict::HardDenied(prefix) => {
                 let msg =
                     format!("method `{method}` is denied by the RPC firewall: the `{prefix}` namespace is never forwarded to the node");
                 node.audit_refusal(Some(ctx), method, &msg);
+                crate::metrics::global().firewall_denied("hard_denied");
                 Err(RpcError::new(DENIED, msg))
             }
             Verdict::Unknown => {
@@ -415,6 +441,7 @@ async fn dispatch(
                     method.chars().take(64).collect::<String>()
                 );
                 node.audit_refusal(Some(ctx), method, &msg);
+                crate::metrics::global().firewall_denied("unknown_method");
                 Err(RpcError::new(METHOD_NOT_FOUND, msg))
             }
         },

@@ -13,19 +13,16 @@ use crate::credentials::{CreateCredential, CredentialInfo, NewCredential};
 use crate::{Node, NodeError, RequestCtx};
 
 impl Node {
-    fn require_admin(ctx: &RequestCtx, action: &str) -> Result<(), NodeError> {
-        if ctx.principal.admin {
-            Ok(())
-        } else {
-            Err(NodeError::Denied(format!(
-                "credential `{}` is not an admin credential and may not `{action}`",
-                ctx.principal.credential_id
-            )))
-        }
+    /// Cedar decides every admin operation (the default policy: admin credentials only).
+    pub(crate) fn require_admin(&self, ctx: &RequestCtx, action: &str) -> Result<Vec<String>, NodeError> {
+        let ip = ctx.source.as_deref().and_then(|s| s.parse().ok());
+        self.policy()
+            .authorize_admin(&ctx.principal, action, ip)
+            .map_err(|d| NodeError::Denied(format!("credential `{}` may not `{action}`: {d}", ctx.principal.credential_id)))
     }
 
     /// Authorizes and durably audits an admin action before it runs (fail closed).
-    async fn admit(
+    pub(crate) async fn admit(
         self: &Arc<Self>,
         ctx: &RequestCtx,
         action: &str,
@@ -39,19 +36,22 @@ impl Node {
             source: ctx.source.clone(),
             ..Default::default()
         };
-        if let Err(e) = Self::require_admin(ctx, action) {
-            record.decision = "deny".into();
-            record.reasons = vec![e.to_string()];
-            self.audit_in_background(record);
-            return Err(e);
-        }
+        let reasons = match self.require_admin(ctx, action) {
+            Ok(r) => r,
+            Err(e) => {
+                record.decision = "deny".into();
+                record.reasons = vec![e.to_string()];
+                self.audit_in_background(record);
+                return Err(e);
+            }
+        };
         record.decision = "allow".into();
-        record.reasons = vec!["admin credential".into()];
+        record.reasons = reasons;
         self.audit().append(record).await?;
         Ok(())
     }
 
-    fn done(
+    pub(crate) fn done(
         self: &Arc<Self>,
         ctx: &RequestCtx,
         action: &str,
@@ -117,12 +117,12 @@ impl Node {
     }
 
     pub fn list_keys(&self, ctx: &RequestCtx) -> Result<Vec<KeyInfo>, NodeError> {
-        Self::require_admin(ctx, "key.list")?;
+        self.require_admin(ctx, "key.list")?;
         Ok(self.vault().list()?)
     }
 
     pub fn show_key(&self, ctx: &RequestCtx, id: &str) -> Result<KeyInfo, NodeError> {
-        Self::require_admin(ctx, "key.show")?;
+        self.require_admin(ctx, "key.show")?;
         Ok(self.vault().get(id)?)
     }
 
@@ -160,7 +160,7 @@ impl Node {
     }
 
     pub fn list_credentials(&self, ctx: &RequestCtx) -> Result<Vec<CredentialInfo>, NodeError> {
-        Self::require_admin(ctx, "credential.list")?;
+        self.require_admin(ctx, "credential.list")?;
         self.credentials().list()
     }
 
@@ -182,6 +182,11 @@ impl Node {
         ids: &[String],
     ) -> Result<BackupFile, NodeError> {
         self.admit(ctx, "key.backup", Some(&ids.join(","))).await?;
+        if let Some(spec) = self.policy().admin_approval(&ctx.principal, "key.backup") {
+            let request = serde_json::json!({"action": "key.backup", "recipients": recipients, "keys": ids});
+            let summary = format!("backup of {} key(s) to {} recipient(s)", if ids.is_empty() { "all".to_string() } else { ids.len().to_string() }, recipients.len());
+            return Err(self.hold_admin(ctx, &spec, "key.backup", request, summary).await);
+        }
         let file = self.vault().backup(recipients, ids)?;
         self.done(
             ctx,
@@ -259,6 +264,7 @@ impl Node {
         };
         let status = result.inspect_err(|e| tracing::warn!(error = %e, "unseal attempt failed"))?;
         if !status.sealed {
+            self.policy().load().map_err(|e| NodeError::Internal(format!("unsealed, but the stored policy does not load: {e}")))?;
             self.audit_in_background(AuditRecord {
                 kind: "system".into(),
                 action: "sys.unseal".into(),
@@ -306,6 +312,10 @@ impl Node {
             .into(),
             admin: true,
             expires_at: None,
+            rpc_methods: None,
+            groups: Vec::new(),
+            owner: None,
+            approver_key: None,
         })?;
         self.audit()
             .append(AuditRecord {

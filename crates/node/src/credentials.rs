@@ -20,6 +20,10 @@ const PREFIX: &str = "creds/";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CredentialRecord {
+    /// Set while an incident response (or an administrator) has suspended the credential:
+    /// refused like a revoked one, but reversible (`palisade credential reinstate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<Suspension>,
     pub id: String,
     pub name: String,
     /// Hex SHA-256 of the secret part of the token.
@@ -30,11 +34,26 @@ pub struct CredentialRecord {
     pub created_at: u64,
     pub expires_at: Option<u64>,
     pub revoked_at: Option<u64>,
+    /// RPC firewall: JSON-RPC methods this credential may call (exact names or `ns_*`); `None`
+    /// means no extra restriction beyond the method groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_methods: Option<BTreeSet<String>>,
+    /// Cedar groups (e.g. approval groups) the credential belongs to.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// The user this credential belongs to (a Cedar `User`).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Hex Ed25519 public key the holder signs approvals with.
+    #[serde(default)]
+    pub approver_key: Option<String>,
 }
 
 /// What the API shows of a credential (never the hash or the token).
 #[derive(Clone, Debug, Serialize)]
 pub struct CredentialInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<Suspension>,
     pub id: String,
     pub name: String,
     pub keys: KeyScope,
@@ -43,11 +62,17 @@ pub struct CredentialInfo {
     pub created_at: u64,
     pub expires_at: Option<u64>,
     pub revoked_at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpc_methods: Option<BTreeSet<String>>,
+    pub groups: Vec<String>,
+    pub owner: Option<String>,
+    pub approver_key: Option<String>,
 }
 
 impl From<&CredentialRecord> for CredentialInfo {
     fn from(r: &CredentialRecord) -> Self {
         Self {
+            suspended: r.suspended.clone(),
             id: r.id.clone(),
             name: r.name.clone(),
             keys: r.keys.clone(),
@@ -56,7 +81,23 @@ impl From<&CredentialRecord> for CredentialInfo {
             created_at: r.created_at,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
+            rpc_methods: r.rpc_methods.clone(),
+            groups: r.groups.clone(),
+            owner: r.owner.clone(),
+            approver_key: r.approver_key.clone(),
         }
+    }
+}
+
+fn principal_of(rec: &CredentialRecord) -> Principal {
+    Principal {
+        credential_id: rec.id.clone(),
+        name: rec.name.clone(),
+        keys: rec.keys.clone(),
+        groups: rec.methods.clone(),
+        admin: rec.admin,
+        cedar_groups: rec.groups.clone(),
+        owner: rec.owner.clone(),
     }
 }
 
@@ -74,6 +115,11 @@ pub struct CreateCredential {
     pub methods: BTreeSet<MethodGroup>,
     pub admin: bool,
     pub expires_at: Option<u64>,
+    /// See [`CredentialRecord::rpc_methods`].
+    pub rpc_methods: Option<BTreeSet<String>>,
+    pub groups: Vec<String>,
+    pub owner: Option<String>,
+    pub approver_key: Option<String>,
 }
 
 pub struct Credentials {
@@ -104,6 +150,20 @@ impl Credentials {
                 "credential name must be 1-128 printable characters".into(),
             ));
         }
+        for g in req.groups.iter().chain(req.owner.iter()) {
+            if g.is_empty() || g.len() > 64 || !g.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+                return Err(NodeError::InvalidParams(format!("group or owner name `{}` must be 1-64 of [A-Za-z0-9-_.]", g.chars().take(64).collect::<String>())));
+            }
+        }
+        if let Some(k) = &req.approver_key {
+            let ok = hex::decode(k.trim_start_matches("0x"))
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .is_some_and(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok());
+            if !ok {
+                return Err(NodeError::InvalidParams("`approver_key` must be a hex Ed25519 public key (32 bytes)".into()));
+            }
+        }
         if req.methods.is_empty() && !req.admin {
             return Err(NodeError::InvalidParams(
                 "a credential needs at least one method group (read, sign, send) or admin".into(),
@@ -116,6 +176,7 @@ impl Credentials {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret_bytes.as_ref()),
         );
         let record = CredentialRecord {
+            suspended: None,
             id: id.clone(),
             name,
             secret_hash: hash_secret(&secret),
@@ -125,6 +186,10 @@ impl Credentials {
             created_at: palisade_types::unix_now(),
             expires_at: req.expires_at,
             revoked_at: None,
+            rpc_methods: req.rpc_methods,
+            groups: req.groups,
+            owner: req.owner,
+            approver_key: req.approver_key.map(|k| k.trim_start_matches("0x").to_lowercase()),
         };
         let raw = serde_json::to_vec(&record).map_err(|e| NodeError::Internal(e.to_string()))?;
         self.barrier.apply(
@@ -177,6 +242,9 @@ impl Credentials {
         if !palisade_types::ct_eq(hash_secret(secret).as_bytes(), rec.secret_hash.as_bytes()) {
             return Err(unauthenticated("invalid API key"));
         }
+        if let Some(s) = &rec.suspended {
+            return Err(suspended(&rec.id, s));
+        }
         if rec.revoked_at.is_some() {
             return Err(unauthenticated(&format!(
                 "API key `{}` was revoked",
@@ -192,13 +260,33 @@ impl Credentials {
                 rec.id
             )));
         }
-        Ok(Principal {
-            credential_id: rec.id.clone(),
-            name: rec.name.clone(),
-            keys: rec.keys.clone(),
-            groups: rec.methods.clone(),
-            admin: rec.admin,
-        })
+        Ok(principal_of(&rec))
+    }
+
+    /// The principal of credential `id` for a caller already authenticated another way (a
+    /// client certificate mapped to it): revocation and expiry are still checked.
+    pub fn principal_by_id(&self, id: &str) -> Result<Principal, NodeError> {
+        let rec = self.load(id)?.ok_or_else(|| unauthenticated(&format!("client certificate maps to unknown credential `{id}`")))?;
+        if let Some(s) = &rec.suspended {
+            return Err(suspended(&rec.id, s));
+        }
+        if rec.revoked_at.is_some() {
+            return Err(unauthenticated(&format!("API key `{}` was revoked", rec.id)));
+        }
+        if rec.expires_at.is_some_and(|t| palisade_types::unix_now() >= t) {
+            return Err(unauthenticated(&format!("API key `{}` has expired", rec.id)));
+        }
+        Ok(principal_of(&rec))
+    }
+
+    /// The credential's RPC method allowlist, if it has one (from the cache; cheap).
+    pub fn rpc_methods(&self, id: &str) -> Option<BTreeSet<String>> {
+        self.load(id).ok().flatten().and_then(|r| r.rpc_methods.clone())
+    }
+
+    /// The registered Ed25519 approver key of credential `id`.
+    pub fn approver_key(&self, id: &str) -> Result<Option<String>, NodeError> {
+        Ok(self.load(id)?.and_then(|r| r.approver_key.clone()))
     }
 
     pub fn list(&self) -> Result<Vec<CredentialInfo>, NodeError> {
@@ -239,4 +327,51 @@ impl Credentials {
     pub fn wipe_cache(&self) {
         self.cache.write().clear();
     }
+
+    /// Suspends credential `id` (reversible; distinct from revocation). Idempotent.
+    pub fn suspend(&self, id: &str, reason: &str, incident: Option<&str>) -> Result<CredentialInfo, NodeError> {
+        self.update(id, |rec| {
+            if rec.suspended.is_none() {
+                rec.suspended = Some(Suspension {
+                    at: palisade_types::unix_now(),
+                    reason: reason.chars().take(256).collect(),
+                    incident: incident.map(str::to_string),
+                });
+            }
+        })
+    }
+
+    /// Lifts a suspension. Idempotent.
+    pub fn reinstate(&self, id: &str) -> Result<CredentialInfo, NodeError> {
+        self.update(id, |rec| rec.suspended = None)
+    }
+
+    fn update(&self, id: &str, change: impl FnOnce(&mut CredentialRecord)) -> Result<CredentialInfo, NodeError> {
+        let path = format!("{PREFIX}{id}");
+        let raw = self.barrier.get(&path)?.ok_or_else(|| NodeError::NotFound(format!("unknown credential `{id}`")))?;
+        let mut rec: CredentialRecord = serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
+        change(&mut rec);
+        let new = serde_json::to_vec(&rec).map_err(|e| NodeError::Internal(e.to_string()))?;
+        if new != raw {
+            self.barrier.apply(vec![palisade_barrier::Write::Put { path: path.clone(), value: new }], vec![(path, Some(raw))])?;
+        }
+        // Drop the cached copy so the next request sees the change.
+        self.cache.write().remove(id);
+        Ok(CredentialInfo::from(&rec))
+    }
+}
+
+/// Why and since when a credential is suspended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspension {
+    pub at: u64,
+    pub reason: String,
+    pub incident: Option<String>,
+}
+
+fn suspended(id: &str, s: &Suspension) -> NodeError {
+    let by = s.incident.as_deref().map(|i| format!(" by incident `{i}`")).unwrap_or_default();
+    NodeError::Unauthenticated(format!(
+        "API key `{id}` is suspended{by}; an administrator can reinstate it (`palisade credential reinstate {id}`)"
+    ))
 }

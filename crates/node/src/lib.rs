@@ -5,6 +5,10 @@
 pub mod admin;
 pub mod config;
 pub mod credentials;
+pub mod detection;
+pub mod incidents;
+pub mod response;
+pub mod governance;
 pub mod signer;
 pub mod upstream;
 
@@ -57,6 +61,9 @@ pub enum NodeError {
     Audit(#[from] AuditError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Held for M-of-N approval; the client waits on `/v1/approvals/{id}`.
+    #[error("pending approval `{id}`: {reason}")]
+    PendingApproval { id: String, reason: String },
 }
 
 impl From<BarrierError> for NodeError {
@@ -136,6 +143,10 @@ pub struct Node {
     vault: Vault,
     audit: AuditLog,
     credentials: Credentials,
+    /// Incident responses in force (blocked sources, lockdown) and the detection runtime.
+    response: response::ResponseState,
+    policy: palisade_policy::PolicyEngine,
+    approvals: palisade_policy::Approvals,
     chains: Vec<Chain>,
     /// Next nonce per (address, chain); `None` means "resync from the upstream".
     nonces: Mutex<HashMap<(String, u64), NonceSlot>>,
@@ -159,7 +170,8 @@ impl Node {
         let timeout = Duration::from_millis(config.limits.upstream_timeout_ms);
         let mut chains = Vec::new();
         for c in &config.chains {
-            let upstream = Upstream::new(&c.upstream, timeout)?;
+            let upstream = Upstream::new(&c.upstream, timeout)?
+                .with_max_response_bytes(config.firewall.max_response_bytes);
             let id = match c.id {
                 Some(id) => id,
                 None => {
@@ -180,6 +192,9 @@ impl Node {
         Ok(Arc::new(Self {
             vault: Vault::new(barrier.clone()),
             credentials: Credentials::new(barrier.clone()),
+            response: response::ResponseState::default(),
+            policy: palisade_policy::PolicyEngine::new(barrier.clone()).map_err(|e| NodeError::Internal(e.to_string()))?,
+            approvals: palisade_policy::Approvals::new(barrier.clone()),
             barrier,
             audit,
             chains,
@@ -196,6 +211,12 @@ impl Node {
     }
     pub fn audit(&self) -> &AuditLog {
         &self.audit
+    }
+    pub fn policy(&self) -> &palisade_policy::PolicyEngine {
+        &self.policy
+    }
+    pub fn approvals(&self) -> &palisade_policy::Approvals {
+        &self.approvals
     }
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
@@ -220,6 +241,8 @@ impl Node {
         self.barrier.seal();
         self.vault.wipe_cache();
         self.credentials.wipe_cache();
+        self.audit.wipe_keys();
+        self.response.wipe_cache();
     }
 
     /// Authenticates a bearer token.
@@ -227,7 +250,9 @@ impl Node {
         if self.is_sealed() {
             return Err(NodeError::Sealed);
         }
-        self.credentials.authenticate(token)
+        let principal = self.credentials.authenticate(token)?;
+        self.check_lockdown(&principal)?;
+        Ok(principal)
     }
 
     /// Appends an audit record without waiting (for denials and results; never blocks a request).

@@ -1,17 +1,27 @@
 //! The signing operations behind the Ethereum JSON-RPC methods, all through one path:
-//! resolve key → check it is usable → authorize (policy) → durable audit (fail closed) →
-//! sign → audit the result in the background.
+//! resolve key → check it is usable → authorize (scope, Cedar, rules, velocity, approvals) →
+//! durable audit (fail closed) → sign → audit the result in the background.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use palisade_audit::AuditRecord;
 use palisade_chain::{self as chain, RecoverableSignature, SignedTx, TxRequest};
-use palisade_policy::{self as policy, MethodGroup, SigningIntent};
+use palisade_policy::velocity::Reservation;
+use palisade_policy::{self as policy, Action, ApprovedRequest, Authorization, Facts, MethodGroup};
 use palisade_vault::{KeyInfo, KeyStatus, KeyType};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use crate::{Chain, Node, NodeError, RequestCtx};
+
+/// JSON-RPC error code for a request held for approval.
+pub const PENDING_APPROVAL_CODE: i64 = -32010;
+
+/// A request as it would be carried out after approval; its SHA-256 is what approvers sign.
+pub(crate) fn request_digest(held: &Value) -> [u8; 32] {
+    Sha256::digest(serde_json::to_vec(held).unwrap_or_default()).into()
+}
 
 impl Node {
     fn base_record(ctx: &RequestCtx, method: &str) -> AuditRecord {
@@ -59,43 +69,93 @@ impl Node {
             .collect())
     }
 
-    /// The one signing path. Returns a recoverable signature over `digest`.
+    /// Facts about a request with `key`, before the payload is added.
+    pub fn facts(
+        &self,
+        ctx: &RequestCtx,
+        action: Action,
+        method: &str,
+        chain_id: u64,
+        key: &KeyInfo,
+    ) -> Facts {
+        let mut f = Facts::new(
+            action,
+            method,
+            chain_id,
+            &key.id,
+            &ctx.principal.credential_id,
+        );
+        f.key_address = key.address.as_deref().and_then(|a| a.parse().ok());
+        f.key_labels = key.labels.clone();
+        f.source_ip = ctx.source.as_deref().and_then(|s| s.parse().ok());
+        f
+    }
+
+    /// The one signing path. Returns a recoverable signature over `digest` and the velocity
+    /// reservation it made (to give back if the result is never used).
     pub async fn sign_digest(
         self: &Arc<Self>,
         ctx: &RequestCtx,
-        method: &str,
-        group: MethodGroup,
         key: &KeyInfo,
+        facts: &Facts,
         digest: [u8; 32],
-        chain_id: Option<u64>,
-    ) -> Result<RecoverableSignature, NodeError> {
+        held: &Value,
+        approval: Option<&ApprovedRequest>,
+    ) -> Result<(RecoverableSignature, Option<Reservation>), NodeError> {
         let started = Instant::now();
+        let method = facts.method.as_str();
         let mut record = Self::base_record(ctx, method);
         record.resource = Some(key.id.clone());
         record.digest = Some(hex::encode(digest));
 
-        let deny = |record: &mut AuditRecord, reason: String| {
+        let deny = |record: &mut AuditRecord, reasons: Vec<String>| {
             record.decision = "deny".into();
-            record.reasons = vec![reason];
+            record.reasons = reasons;
             record.duration_us = Some(started.elapsed().as_micros() as u64);
         };
         if let Err(e) = self.vault().check_usable(&key.id) {
             let e: NodeError = e.into();
-            deny(&mut record, e.to_string());
+            deny(&mut record, vec![e.to_string()]);
             self.audit_in_background(record);
             return Err(e);
         }
-        let intent = SigningIntent {
-            method,
-            group,
-            key_id: &key.id,
-            digest,
-            chain_id,
-        };
-        let approved = match policy::authorize(&ctx.principal, &intent) {
-            Ok(a) => a,
+        let mut approved = match self
+            .policy()
+            .authorize(&ctx.principal, facts, digest, approval)
+        {
+            Ok(Authorization::Approved(a)) => a,
+            Ok(Authorization::NeedsApproval { spec, reasons }) => {
+                let summary = summarize(facts);
+                let rec = self
+                    .approvals()
+                    .create(
+                        &spec,
+                        &ctx.principal.credential_id,
+                        method,
+                        Some(&key.id),
+                        request_digest(held),
+                        summary,
+                        held.clone(),
+                    )
+                    .map_err(|e| NodeError::Internal(e.to_string()))?;
+                record.decision = "hold".into();
+                record.reasons = reasons.clone();
+                record.outcome = Some(format!("pending approval `{}`", rec.id));
+                self.audit().append(record).await?;
+                return Err(NodeError::PendingApproval {
+                    id: rec.id,
+                    reason: format!(
+                        "rule `{}` requires {} approval(s) from group `{}`",
+                        spec.rule_id, spec.quorum, spec.group
+                    ),
+                });
+            }
             Err(d) => {
-                deny(&mut record, d.to_string());
+                let reasons = match &d {
+                    policy::Denied::Policy { reasons } => reasons.clone(),
+                    other => vec![other.to_string()],
+                };
+                deny(&mut record, reasons);
                 self.audit_in_background(record);
                 return Err(d.into());
             }
@@ -103,8 +163,26 @@ impl Node {
         record.decision = "allow".into();
         record.reasons = approved.reasons().to_vec();
         // INVARIANT: the request is durably in the audit log before the key is touched.
-        let audited = self.audit().audit_signing(record, &key.id, digest).await?;
-        let (sig, recid) = self.vault().sign_secp256k1(&approved, &audited)?;
+        let audited = match self.audit().audit_signing(record, &key.id, digest).await {
+            Ok(a) => a,
+            Err(e) => {
+                if let Some(r) = approved.take_reservation() {
+                    self.policy().release(r);
+                }
+                return Err(e.into());
+            }
+        };
+        let signed = self.vault().sign_secp256k1(&approved, &audited);
+        let reservation = approved.take_reservation();
+        let (sig, recid) = match signed {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some(r) = reservation {
+                    self.policy().release(r);
+                }
+                return Err(e.into());
+            }
+        };
         let mut result = Self::base_record(ctx, method);
         result.kind = "result".into();
         result.resource = Some(key.id.clone());
@@ -112,7 +190,7 @@ impl Node {
         result.outcome = Some(format!("signed (request #{})", audited.seq()));
         result.duration_us = Some(started.elapsed().as_micros() as u64);
         self.audit_in_background(result);
-        Ok(RecoverableSignature::from_k256(&sig, recid))
+        Ok((RecoverableSignature::from_k256(&sig, recid), reservation))
     }
 
     /// `personal_sign` / `eth_sign` / geth `text/plain`: EIP-191 personal message.
@@ -120,15 +198,20 @@ impl Node {
         self: &Arc<Self>,
         ctx: &RequestCtx,
         method: &str,
+        chain: &Chain,
         address: &str,
         message: &[u8],
+        approval: Option<&ApprovedRequest>,
     ) -> Result<[u8; 65], NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_personal_hash(message);
+        let facts = self.facts(ctx, Action::SignMessage, method, chain.id, &key);
+        let held = json!({"action": "personal_sign", "chain_id": chain.id, "address": address, "message": format!("0x{}", hex::encode(message))});
         Ok(self
-            .sign_digest(ctx, method, MethodGroup::Sign, &key, digest.0, None)
+            .sign_digest(ctx, &key, &facts, digest.0, &held, approval)
             .await?
+            .0
             .to_rsv_bytes())
     }
 
@@ -137,6 +220,7 @@ impl Node {
         self: &Arc<Self>,
         ctx: &RequestCtx,
         method: &str,
+        chain: &Chain,
         address: &str,
         validator: chain::Address,
         data: &[u8],
@@ -144,9 +228,12 @@ impl Node {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_validator_hash(validator, data);
+        let facts = self.facts(ctx, Action::SignMessage, method, chain.id, &key);
+        let held = json!({"action": "data/validator", "chain_id": chain.id, "address": address, "validator": validator, "data": format!("0x{}", hex::encode(data))});
         Ok(self
-            .sign_digest(ctx, method, MethodGroup::Sign, &key, digest.0, None)
+            .sign_digest(ctx, &key, &facts, digest.0, &held, None)
             .await?
+            .0
             .to_rsv_bytes())
     }
 
@@ -158,6 +245,7 @@ impl Node {
         chain: &Chain,
         address: &str,
         typed: &Value,
+        approval: Option<&ApprovedRequest>,
     ) -> Result<[u8; 65], NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         let key = self.resolve_signing_key(ctx, address)?;
@@ -170,16 +258,14 @@ impl Node {
                 });
             }
         }
+        let facts = self
+            .facts(ctx, Action::SignTypedData, method, chain.id, &key)
+            .with_typed_data(&td);
+        let held = json!({"action": "eth_signTypedData_v4", "chain_id": chain.id, "address": address, "typed": typed});
         Ok(self
-            .sign_digest(
-                ctx,
-                method,
-                MethodGroup::Sign,
-                &key,
-                td.hash.0,
-                Some(chain.id),
-            )
+            .sign_digest(ctx, &key, &facts, td.hash.0, &held, approval)
             .await?
+            .0
             .to_rsv_bytes())
     }
 
@@ -213,19 +299,26 @@ impl Node {
         method: &str,
         chain: &Chain,
         mut req: TxRequest,
+        raw_request: &Value,
+        approval: Option<&ApprovedRequest>,
     ) -> Result<SignedTx, NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Sign)?;
         Self::check_chain(&mut req, chain)?;
         let key = self.sender(ctx, &req)?;
         let unsigned = req.build(chain.id)?;
-        let sig = self
+        let facts = self
+            .facts(ctx, Action::SignTransaction, method, chain.id, &key)
+            .with_tx(&req);
+        let held =
+            json!({"action": "eth_signTransaction", "chain_id": chain.id, "tx": raw_request});
+        let (sig, _) = self
             .sign_digest(
                 ctx,
-                method,
-                MethodGroup::Sign,
                 &key,
+                &facts,
                 unsigned.signing_hash().0,
-                Some(chain.id),
+                &held,
+                approval,
             )
             .await?;
         Ok(unsigned.into_signed(&sig))
@@ -291,12 +384,17 @@ impl Node {
         ctx: &RequestCtx,
         chain: &Chain,
         mut req: TxRequest,
+        raw_request: &Value,
+        approval: Option<&ApprovedRequest>,
     ) -> Result<Value, NodeError> {
         let method = "eth_sendTransaction";
         policy::authorize_method(&ctx.principal, method, MethodGroup::Send)?;
         Self::check_chain(&mut req, chain)?;
         let key = self.sender(ctx, &req)?;
         self.vault().check_usable(&key.id)?;
+        // What approvers see and sign is the request as the client sent it.
+        let held =
+            json!({"action": "eth_sendTransaction", "chain_id": chain.id, "tx": raw_request});
         self.fill_gas_and_fees(chain, &mut req).await?;
         let address = key.address.clone().unwrap_or_default();
         let slot = self.nonce_slot(&address, chain.id);
@@ -321,14 +419,17 @@ impl Node {
             }
         };
         let unsigned = req.build(chain.id)?;
-        let sig = self
+        let facts = self
+            .facts(ctx, Action::SendTransaction, method, chain.id, &key)
+            .with_tx(&req);
+        let (sig, reservation) = self
             .sign_digest(
                 ctx,
-                method,
-                MethodGroup::Send,
                 &key,
+                &facts,
                 unsigned.signing_hash().0,
-                Some(chain.id),
+                &held,
+                approval,
             )
             .await?;
         let signed = unsigned.into_signed(&sig);
@@ -345,13 +446,18 @@ impl Node {
             }
             Err(e) => {
                 *next = None;
+                // The node explicitly refused it: nothing moved, give the budget back. (On a
+                // timeout the transaction may be out there, so the budget stays spent.)
+                if let (crate::UpstreamError::Rpc { .. }, Some(r)) = (&e, reservation) {
+                    self.policy().release(r);
+                }
                 Err(e.into())
             }
         }
     }
 
-    /// `eth_sendRawTransaction`: decoded, checked (chain id, sender key frozen), audited and
-    /// forwarded.
+    /// `eth_sendRawTransaction`: decoded, checked (chain id, sender key frozen, policy when the
+    /// sender is a Palisade key), audited and forwarded.
     pub async fn send_raw_transaction(
         self: &Arc<Self>,
         ctx: &RequestCtx,
@@ -369,16 +475,32 @@ impl Node {
                 });
             }
         }
-        // A transaction signed elsewhere by a key Palisade holds (e.g. before it was frozen)
-        // must not slip out while the key is frozen.
+        let mut record = Self::base_record(ctx, method);
+        record.digest = Some(hex::encode(tx.hash));
+        // A transaction signed by a key Palisade holds must not slip past its policy: frozen
+        // keys, caps, lists and budgets apply as if Palisade had signed it.
         if let Ok(key) = self.vault().get(&tx.sender.to_checksum(None)) {
             if key.status == KeyStatus::Frozen {
                 return Err(NodeError::Frozen(key.id));
             }
+            let facts = self
+                .facts(ctx, Action::SendRawTransaction, method, chain.id, &key)
+                .with_raw(&tx);
+            let eval = self.policy().evaluate(&ctx.principal, &facts);
+            if !eval.rules.denials.is_empty() {
+                let reasons: Vec<String> = eval
+                    .rules
+                    .denials
+                    .iter()
+                    .map(|(id, why)| format!("rule `{id}`: {why}"))
+                    .collect();
+                record.decision = "deny".into();
+                record.reasons = reasons.clone();
+                self.audit_in_background(record);
+                return Err(policy::Denied::Policy { reasons }.into());
+            }
         }
-        let mut record = Self::base_record(ctx, method);
         record.decision = "allow".into();
-        record.digest = Some(hex::encode(tx.hash));
         record.reasons = vec![format!(
             "sender {} forwards a signed transaction",
             tx.sender
@@ -427,4 +549,22 @@ impl Node {
         };
         self.audit_in_background(record);
     }
+}
+
+/// One line approvers read before they sign.
+fn summarize(f: &Facts) -> String {
+    let mut s = format!("{} with key {} on chain {}", f.method, f.key_id, f.chain_id);
+    if let Some(to) = f.to {
+        s.push_str(&format!(" to {to}"));
+    }
+    if !f.value.is_zero() {
+        s.push_str(&format!(" value {} wei", f.value));
+    }
+    if let Some(op) = &f.token_op {
+        s.push_str(&format!(
+            " ({:?} {} of token {} to {})",
+            op.kind, op.amount, op.token, op.counterparty
+        ));
+    }
+    s
 }

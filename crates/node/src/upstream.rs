@@ -12,6 +12,8 @@ pub enum UpstreamError {
     Http { status: u16 },
     #[error("upstream node sent an invalid answer: {0}")]
     Invalid(String),
+    #[error("upstream answer exceeds the RPC firewall's limit of {limit} bytes: ask for less data")]
+    TooLarge { limit: usize },
     /// A JSON-RPC error from the node, passed through unchanged (e.g. "nonce too low").
     #[error("{message}")]
     Rpc {
@@ -25,6 +27,8 @@ pub enum UpstreamError {
 pub struct Upstream {
     pub url: String,
     client: reqwest::Client,
+    /// Largest answer read from the node (RPC firewall response-size cap).
+    max_response_bytes: usize,
 }
 
 impl Upstream {
@@ -40,7 +44,14 @@ impl Upstream {
         Ok(Self {
             url: url.to_string(),
             client,
+            max_response_bytes: usize::MAX,
         })
+    }
+
+    /// Caps the size of the answers read from the node.
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
     }
 
     /// Calls `method` and returns its `result`.
@@ -57,10 +68,22 @@ impl Upstream {
                 reason: e.without_url().to_string(),
             })?;
         let status = resp.status();
-        let bytes = resp
-            .bytes()
+        let limit = self.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(UpstreamError::TooLarge { limit });
+        }
+        let mut resp = resp;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
             .await
-            .map_err(|e| UpstreamError::Invalid(e.to_string()))?;
+            .map_err(|e| UpstreamError::Invalid(e.to_string()))?
+        {
+            if bytes.len() + chunk.len() > limit {
+                return Err(UpstreamError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let v: Value = serde_json::from_slice(&bytes).map_err(|_| {
             if status.is_success() {
                 UpstreamError::Invalid("answer is not JSON".into())

@@ -148,21 +148,87 @@ pub const PUBLIC_MNEMONICS: &[&str] = &[
 ];
 
 /// The private keys of the first accounts of the public development mnemonics
-/// (`m/44'/60'/0'/0/i`), computed once on first use.
+/// (`m/44'/60'/0'/0/i`: 20 of the first phrase, 10 of each other). Precomputed: deriving them
+/// costs 60 PBKDF2 runs (about a second of CPU), and a unit test re-derives them.
+const DEV_KEYS: &[&str] = &[
+    // test test test test test test test test test test test junk
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "dbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+    "f214f2b2cd398c806f84e317254e0f0b801d0643303237d97a22a48e01628897",
+    "701b615bbdfb9de65240bc28bd21bbc0d996645a3dd57e7b12bc2bdf6f192c82",
+    "a267530f49f8280200edf313ee7af6b827f2a8bce2897751d06a843f644967b1",
+    "47c99abed3324a2707c28affff1267e45918ec8c3f20b8aa892e8b065d2942dd",
+    "c526ee95bf44d8fc405a158bb884d9d1238d99f0612e9f33d006bb0789009aaa",
+    "8166f546bab6da521a8369cab06c5d2b9e46670292d85c875ee9ec20e84ffb61",
+    "ea6c44ac03bff858b476bba40716402b03e41b8e97e276d1baec7c37d42484a0",
+    "689af8efa8c651a91ad287602527f3af2fe9f6501a7ac4b061667b5a93e037fd",
+    "de9be858da4a475276426320d5e9262ecfc3ba460bfac56360bfa6c4c28b4ee0",
+    "df57089febbacf7ba0bc227dafbffa9fc08a93fdc68e1e42411a14efcf23656e",
+    // abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about
+    "1ab42cc412b618bdea3a599e3c9bae199ebf030895b039e9db1e30dafb12b727",
+    "9a983cb3d832fbde5ab49d692b7a8bf5b5d232479c99333d0fc8e1d21f1b55b6",
+    "5b824bd1104617939cd07c117ddc4301eb5beeca0904f964158963d69ab9d831",
+    "9ffce93c14680776a0c319c76b4c25e7ad03bd780bf47f27ae9153324dcac585",
+    "bd443149113127d73c350d0baeceedd2c83be3f10e3d57613a730649ddfaf0c0",
+    "5a8787e6b7e11a74a22ee97b8164c7d69cd5668c6065bbfbc87e6a34a24b135c",
+    "56e506258e5b0e3b6023b17941d84f8a13d655c525419b9ff0a52999a2c687a3",
+    "dfb0930bcb8f6ca83296c1870e941998c641d3d0d413013c890b8b255dd537b5",
+    "66014718190fedba55dc3f4709f6b5b34b9b1feebb110e7b87391054cbbffdd2",
+    "22fb8f2fe3b2dbf632bc5eb450a96ec56185733234f17e49c2483bb337ebf145",
+    // candy maple cake sugar pudding cream honey rich smooth crumble sweet treat
+    "c87509a1c067bbde78beb793e6fa76530b6382a4c0241e5e4a9ec0a0f44dc0d3",
+    "ae6ae8e5ccbfb04590405997ee2d52d2b330726137b875053c36d94e974d162f",
+    "0dbbe8e4ae425a6d2687f1a7e3ba17bc98c673636790f1b8ad91193c05875ef1",
+    "c88b703fb08cbea894b6aeff5a544fb92e78a18e19814cd85da83b71f772aa6c",
+    "388c684f0ba1ef5017716adb5d21a053ea8e90277d0868337519f97bede61418",
+    "659cbb0e2411a44db63778987b1e22153c086a95eb6b18bdf89de078917abc63",
+    "82d052c865f5763aad42add438569276c00d3d88a2d062d36b2bae914d58b8c8",
+    "aa3680d5d48a8283413f7a108367c7299ca73f553735860a87b08f39395618b7",
+    "0f62d96d6675f32685bbdb8ac13cda7c23436f63efbb9d07700d8669ff12b7c4",
+    "8d5366123cb560bb606379f90a0bfd4769eecc0557f1b362dcae9012b548b1e5",
+    // myth like bonus scare over problem client lizard pioneer submit female collect
+    "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d",
+    "6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1",
+    "6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c",
+    "646f1ce2fdad0e6deeeb5c7e8e5543bdde65e86029e2fd9fc169899c440a7913",
+    "add53f9a7e588d003326d1cbf9e4a43c061aadd9bc938c843a79e7b4fd2ad743",
+    "395df67f0c2d2d9fe1ad08d1bc8b6627011959b79c53d7dd6a3536a33ab8a4fd",
+    "e485d098507f54e7733a205420dfddbe58db035fa577fc294ebd14db90767a52",
+    "a453611d9419d0e56f499079478fd72c37b251a94bfde4d19872c44cf65386e3",
+    "829e924fdf021ba3dbbc4225edfece9aca04b929d6e75613329ca6f1d31c0bb4",
+    "b0057716d5917badaf911b193b12b910811c1497b5bada8d7711f758981c3773",
+    // legal winner thank year wave sausage worth useful legal winner thank yellow
+    "33fa40f84e854b941c2b0436dd4a256e1df1cb41b9c1c0ccc8446408c19b8bf9",
+    "5e4f6a62c67d2b8735d3cda66e37854d7a80f59aab639c3a4bed7e2c7432a4e4",
+    "d46507376b3a8a4af4f1f934375df25213a09857a3ed1086ba284c82d387904b",
+    "a42b90503f0d4a418e2b8b140a03901c89d76704c8af49c3ef82d6f3cd91f23d",
+    "2e74a49e3a2b8f2e6e7a3499692ca7a4922c66552606f5cbba509bbbf5b6e28e",
+    "f3a08eab76cded41a29234a8def21af5c6e508a99a12a97e61250e4c44729fdf",
+    "3ac4e195881cc9fd587e21ebc49d540bb72825149ebe93a2284215c55366c3d4",
+    "d2c6137cc14729bfc8d9fd3b1233dccfaccdd6d7fb7231745db86e838ccffe36",
+    "193389ead9c8a9f9436c287ad266bffff1236eca78f5ec6bae25be458eb10206",
+    "f463f691edd59030564b9af442dbf7596f592a42dd67720e587d200f1aa6d8a0",
+];
+
+/// The private keys of [`DEV_KEYS`], decoded once on first use.
 pub fn dev_keys() -> &'static HashSet<[u8; 32]> {
     static KEYS: OnceLock<HashSet<[u8; 32]>> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut set = HashSet::new();
-        for (n, phrase) in PUBLIC_MNEMONICS.iter().enumerate() {
-            let count = if n == 0 { 20 } else { 10 };
-            for i in 0..count {
-                let path = [(44, true), (60, true), (0, true), (0, false), (i, false)];
-                if let Some(k) = derive_bip44(phrase, &path) {
-                    set.insert(k);
-                }
-            }
-        }
-        set
+        DEV_KEYS
+            .iter()
+            .filter_map(|h| {
+                let mut k = [0u8; 32];
+                hex::decode_to_slice(h, &mut k).ok().map(|()| k)
+            })
+            .collect()
     })
 }
 
@@ -188,6 +254,20 @@ mod tests {
             hex::encode(eth_address(&sk)),
             "f39fd6e51aad88f6f4ce6ab8827279cfffb92266"
         );
+    }
+
+    #[test]
+    fn dev_keys_are_the_derived_keys() {
+        let mut derived = HashSet::new();
+        for (n, phrase) in PUBLIC_MNEMONICS.iter().enumerate() {
+            let count = if n == 0 { 20 } else { 10 };
+            for i in 0..count {
+                let path = [(44, true), (60, true), (0, true), (0, false), (i, false)];
+                derived.insert(derive_bip44(phrase, &path).unwrap());
+            }
+        }
+        assert_eq!(derived.len(), DEV_KEYS.len());
+        assert_eq!(&derived, dev_keys());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use palisade_audit::{AuditLog, AuditRecord};
 use palisade_barrier::{Barrier, InitRequest};
-use palisade_policy::{KeyScope, MethodGroup, Principal, SigningIntent};
+use palisade_policy::{Action, Authorization, Facts, KeyScope, MethodGroup, PolicyEngine, Principal};
 use palisade_store::RedbStorage;
 
 use super::*;
@@ -176,6 +176,8 @@ fn principal() -> Principal {
         keys: KeyScope::All,
         groups: [MethodGroup::Sign].into(),
         admin: false,
+        cedar_groups: vec![],
+        owner: None,
     }
 }
 
@@ -187,17 +189,11 @@ async fn signing_requires_matching_proofs_and_matches_known_signature() {
         .unwrap();
     let log = AuditLog::start(b.clone()).unwrap();
     let digest = [0x11u8; 32];
-    let approved = palisade_policy::authorize(
-        &principal(),
-        &SigningIntent {
-            method: "eth_sign",
-            group: MethodGroup::Sign,
-            key_id: &k.id,
-            digest,
-            chain_id: None,
-        },
-    )
-    .unwrap();
+    let engine = PolicyEngine::new(b.clone()).unwrap();
+    let facts = Facts::new(Action::SignMessage, "eth_sign", 1, &k.id, "cred");
+    let Authorization::Approved(approved) = engine.authorize(&principal(), &facts, digest, None).unwrap() else {
+        panic!("default policy must allow an in-scope signature")
+    };
     let audited = log
         .audit_signing(AuditRecord::default(), &k.id, digest)
         .await

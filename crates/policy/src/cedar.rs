@@ -1,0 +1,316 @@
+//! Who may do what: Cedar policies validated against Palisade's schema.
+//!
+//! The credential's key scope and method groups are checked first, in Rust, and cannot be
+//! widened by a policy; Cedar then decides within them. Cedar is deny by default: with no
+//! `permit` that applies, the answer is deny, and an evaluation error is a deny too.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+};
+
+use crate::facts::Facts;
+use crate::{PolicyError, Principal};
+
+/// Palisade's Cedar schema: the vocabulary policies are written in.
+pub const SCHEMA: &str = r#"
+namespace Palisade {
+  entity Group;
+  entity User in [Group];
+  entity Credential in [User, Group] = { "name": String, "admin": Bool };
+  entity Key = { "key_type": String, "address": String } tags String;
+  entity System;
+
+  type SignContext = {
+    "method": String,
+    "chain_id": Long,
+    "source_ip": ipaddr,
+    "hour_utc": Long,
+    "to": String,
+    "selector": String,
+    "value_gwei": Long,
+    "token": String,
+    "token_counterparty": String,
+    "primary_type": String,
+  };
+  type AdminContext = { "source_ip": ipaddr, "hour_utc": Long };
+
+  action sign;
+  action "sign_transaction", "send_transaction", "send_raw_transaction", "sign_message", "sign_typed_data" in [sign]
+    appliesTo { principal: [Credential], resource: [Key], context: SignContext };
+
+  action admin;
+  action "key.create", "key.import", "key.list", "key.show", "key.freeze", "key.unfreeze", "key.destroy",
+         "key.backup", "key.restore", "credential.create", "credential.list", "credential.revoke",
+         "policy.read", "policy.change", "sys.seal", "sys.rotate", "sys.rewrap", "audit.read",
+         "approval.read", "approval.decide" in [admin]
+    appliesTo { principal: [Credential], resource: [System, Key], context: AdminContext };
+}
+"#;
+
+/// The policy a fresh instance runs with: signing within each credential's scope, and the
+/// admin API for admin credentials only. Replace it with `palisade policy set`.
+pub const DEFAULT_POLICIES: &str = r#"
+@id("sign-within-credential-scope")
+permit (principal, action in Palisade::Action::"sign", resource);
+
+@id("admin-credentials-administer")
+permit (principal, action in Palisade::Action::"admin", resource)
+when { principal.admin };
+"#;
+
+/// A Cedar decision with its reasons (policy ids, or errors), kept for the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CedarDecision {
+    pub allowed: bool,
+    pub reasons: Vec<String>,
+}
+
+pub struct CedarEngine {
+    schema: Schema,
+    policies: PolicySet,
+    authorizer: Authorizer,
+}
+
+fn type_name(s: &str) -> Result<EntityTypeName, PolicyError> {
+    EntityTypeName::from_str(s)
+        .map_err(|e| PolicyError::Internal(format!("entity type `{s}`: {e}")))
+}
+
+fn uid(ty: &str, id: &str) -> Result<EntityUid, PolicyError> {
+    Ok(EntityUid::from_type_name_and_id(
+        type_name(ty)?,
+        EntityId::new(id),
+    ))
+}
+
+fn action_uid(name: &str) -> Result<EntityUid, PolicyError> {
+    uid("Palisade::Action", name)
+}
+
+fn long(v: i64) -> RestrictedExpression {
+    RestrictedExpression::new_long(v)
+}
+
+fn string(s: impl Into<String>) -> RestrictedExpression {
+    RestrictedExpression::new_string(s.into())
+}
+
+fn ip(source: Option<std::net::IpAddr>) -> RestrictedExpression {
+    // An unknown source (e.g. a unix socket) is 0.0.0.0, which no allowlist matches.
+    RestrictedExpression::new_ip(
+        source
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| "0.0.0.0".into()),
+    )
+}
+
+impl CedarEngine {
+    /// Parses `policies` and validates them strictly against [`SCHEMA`]; any error rejects the
+    /// whole set.
+    pub fn new(policies: &str) -> Result<Self, PolicyError> {
+        let (schema, _warnings) = Schema::from_cedarschema_str(SCHEMA)
+            .map_err(|e| PolicyError::Internal(format!("built-in schema: {e}")))?;
+        let policies = PolicySet::from_str(policies)
+            .map_err(|e| PolicyError::Invalid(format!("cedar: {e}")))?;
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !result.validation_passed() {
+            let errors: Vec<String> = result.validation_errors().map(|e| e.to_string()).collect();
+            return Err(PolicyError::Invalid(format!(
+                "cedar policies do not validate against the schema: {}",
+                errors.join("; ")
+            )));
+        }
+        Ok(Self {
+            schema,
+            policies,
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    fn principal_entity(&self, p: &Principal) -> Result<(EntityUid, Entity), PolicyError> {
+        let id = uid("Palisade::Credential", &p.credential_id)?;
+        let mut parents: HashSet<EntityUid> = HashSet::new();
+        for g in &p.cedar_groups {
+            parents.insert(uid("Palisade::Group", g)?);
+        }
+        if let Some(owner) = &p.owner {
+            parents.insert(uid("Palisade::User", owner)?);
+        }
+        let attrs = [
+            ("name".to_string(), string(&p.name)),
+            ("admin".to_string(), RestrictedExpression::new_bool(p.admin)),
+        ];
+        let e = Entity::new(
+            id.clone(),
+            attrs
+                .into_iter()
+                .collect::<std::collections::HashMap<_, _>>(),
+            parents,
+        )
+        .map_err(|e| PolicyError::Internal(e.to_string()))?;
+        Ok((id, e))
+    }
+
+    fn decide(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: (EntityUid, Entity),
+        context: Vec<(String, RestrictedExpression)>,
+    ) -> CedarDecision {
+        let run = || -> Result<CedarDecision, PolicyError> {
+            let (pid, pe) = self.principal_entity(principal)?;
+            let (rid, re) = resource;
+            let entities = Entities::from_entities([pe, re], Some(&self.schema))
+                .map_err(|e| PolicyError::Internal(format!("entities: {e}")))?;
+            let context = Context::from_pairs(context)
+                .map_err(|e| PolicyError::Internal(format!("context: {e}")))?;
+            let request = Request::new(pid, action_uid(action)?, rid, context, Some(&self.schema))
+                .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
+            let response = self
+                .authorizer
+                .is_authorized(&request, &self.policies, &entities);
+            let mut reasons: Vec<String> = response
+                .diagnostics()
+                .reason()
+                .map(|id| {
+                    self.policies
+                        .policy(id)
+                        .and_then(|p| p.annotation("id"))
+                        .map(|s| format!("cedar policy `{s}`"))
+                        .unwrap_or_else(|| format!("cedar policy `{id}`"))
+                })
+                .collect();
+            reasons.extend(
+                response
+                    .diagnostics()
+                    .errors()
+                    .map(|e| format!("cedar error: {e}")),
+            );
+            let allowed = response.decision() == Decision::Allow;
+            if !allowed && reasons.is_empty() {
+                reasons.push(format!(
+                    "no cedar policy permits `{action}` for credential `{}`",
+                    principal.credential_id
+                ));
+            }
+            Ok(CedarDecision { allowed, reasons })
+        };
+        // INVARIANT: an engine error is a deny with its reason, never an allow.
+        run().unwrap_or_else(|e| CedarDecision {
+            allowed: false,
+            reasons: vec![e.to_string()],
+        })
+    }
+
+    /// Decides a signing request.
+    pub fn decide_sign(&self, principal: &Principal, f: &Facts) -> CedarDecision {
+        let resource = (|| -> Result<(EntityUid, Entity), PolicyError> {
+            let id = uid("Palisade::Key", &f.key_id)?;
+            let attrs = [
+                ("key_type".to_string(), string("secp256k1")),
+                (
+                    "address".to_string(),
+                    string(f.key_address.map(|a| a.to_string()).unwrap_or_default()),
+                ),
+            ];
+            let tags: Vec<(String, RestrictedExpression)> = f
+                .key_labels
+                .iter()
+                .map(|(k, v)| (k.clone(), string(v)))
+                .collect();
+            let e = Entity::new_with_tags(id.clone(), attrs, [], tags)
+                .map_err(|e| PolicyError::Internal(e.to_string()))?;
+            Ok((id, e))
+        })();
+        let resource = match resource {
+            Ok(r) => r,
+            Err(e) => {
+                return CedarDecision {
+                    allowed: false,
+                    reasons: vec![e.to_string()],
+                }
+            }
+        };
+        let gwei = f.value / palisade_chain::U256::from(1_000_000_000u64);
+        let context = vec![
+            ("method".into(), string(&f.method)),
+            (
+                "chain_id".into(),
+                long(i64::try_from(f.chain_id).unwrap_or(i64::MAX)),
+            ),
+            ("source_ip".into(), ip(f.source_ip)),
+            ("hour_utc".into(), long((f.now.rem_euclid(86_400)) / 3600)),
+            (
+                "to".into(),
+                string(f.to.map(|a| a.to_string()).unwrap_or_default()),
+            ),
+            (
+                "selector".into(),
+                string(
+                    f.selector
+                        .map(|s| format!("0x{}", hex::encode(s)))
+                        .unwrap_or_default(),
+                ),
+            ),
+            (
+                "value_gwei".into(),
+                long(i64::try_from(gwei).unwrap_or(i64::MAX)),
+            ),
+            (
+                "token".into(),
+                string(
+                    f.token_op
+                        .as_ref()
+                        .map(|o| o.token.to_string())
+                        .unwrap_or_default(),
+                ),
+            ),
+            (
+                "token_counterparty".into(),
+                string(
+                    f.token_op
+                        .as_ref()
+                        .map(|o| o.counterparty.to_string())
+                        .unwrap_or_default(),
+                ),
+            ),
+            (
+                "primary_type".into(),
+                string(f.typed_primary_type.clone().unwrap_or_default()),
+            ),
+        ];
+        self.decide(principal, f.action.cedar_name(), resource, context)
+    }
+
+    /// Decides an admin operation (`key.create`, `policy.change`, ...) on the system or a key.
+    pub fn decide_admin(
+        &self,
+        principal: &Principal,
+        action: &str,
+        source_ip: Option<std::net::IpAddr>,
+        now: i64,
+    ) -> CedarDecision {
+        let resource = uid("Palisade::System", "palisade").and_then(|id| {
+            Ok::<_, PolicyError>((id.clone(), Entity::new_no_attrs(id, HashSet::new())))
+        });
+        let resource = match resource {
+            Ok(r) => r,
+            Err(e) => {
+                return CedarDecision {
+                    allowed: false,
+                    reasons: vec![e.to_string()],
+                }
+            }
+        };
+        let context = vec![
+            ("source_ip".into(), ip(source_ip)),
+            ("hour_utc".into(), long(now.rem_euclid(86_400) / 3600)),
+        ];
+        self.decide(principal, action, resource, context)
+    }
+}
