@@ -524,6 +524,9 @@ pub enum CredentialCommand {
         /// Hex Ed25519 public key for signing approvals (see `palisade approve keygen`).
         #[arg(long)]
         approver_key: Option<String>,
+        /// Hex Ed25519 public key: every request with this credential must then be signed.
+        #[arg(long)]
+        request_key: Option<String>,
     },
     List {
         #[command(flatten)]
@@ -549,8 +552,9 @@ pub fn credential(cmd: CredentialCommand) -> Result<()> {
             groups,
             owner,
             approver_key,
+            request_key,
         } => {
-            let mut body = json!({"name": name, "keys": keys, "methods": methods, "admin": admin, "groups": groups, "owner": owner, "approver_key": approver_key});
+            let mut body = json!({"name": name, "keys": keys, "methods": methods, "admin": admin, "groups": groups, "owner": owner, "approver_key": approver_key, "request_key": request_key});
             if let Some(e) = expires {
                 body["expires_in_secs"] = json!(std::time::Duration::from(e).as_secs());
             }

@@ -304,6 +304,9 @@ pub struct CreateCredentialBody {
     /// Hex Ed25519 public key for signing approvals.
     #[serde(default)]
     approver_key: Option<String>,
+    /// Hex Ed25519 public key; when set, every request must be signed with it.
+    #[serde(default)]
+    request_key: Option<String>,
 }
 
 fn default_methods() -> Vec<String> {
@@ -358,6 +361,7 @@ pub async fn create_credential(
                 groups: b.groups,
                 owner: b.owner,
                 approver_key: b.approver_key,
+                request_key: b.request_key,
             },
         )
         .await?;

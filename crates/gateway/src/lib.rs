@@ -6,6 +6,7 @@
 mod admin;
 mod audit_api;
 mod governance_api;
+mod signed;
 mod auth;
 mod errors;
 pub mod firewall;
@@ -76,6 +77,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(audit_api::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit_api::block_guard))
         .fallback(admin::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), signed::require_signature))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -316,6 +316,7 @@ impl Node {
             groups: Vec::new(),
             owner: None,
             approver_key: None,
+            request_key: None,
         })?;
         self.audit()
             .append(AuditRecord {

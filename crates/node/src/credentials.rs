@@ -47,6 +47,10 @@ pub struct CredentialRecord {
     /// Hex Ed25519 public key the holder signs approvals with.
     #[serde(default)]
     pub approver_key: Option<String>,
+    /// Hex Ed25519 public key: when set, every request must be signed with it (see
+    /// `signed_requests`).
+    #[serde(default)]
+    pub request_key: Option<String>,
 }
 
 /// What the API shows of a credential (never the hash or the token).
@@ -67,6 +71,7 @@ pub struct CredentialInfo {
     pub groups: Vec<String>,
     pub owner: Option<String>,
     pub approver_key: Option<String>,
+    pub request_key: Option<String>,
 }
 
 impl From<&CredentialRecord> for CredentialInfo {
@@ -85,6 +90,7 @@ impl From<&CredentialRecord> for CredentialInfo {
             groups: r.groups.clone(),
             owner: r.owner.clone(),
             approver_key: r.approver_key.clone(),
+            request_key: r.request_key.clone(),
         }
     }
 }
@@ -120,6 +126,7 @@ pub struct CreateCredential {
     pub groups: Vec<String>,
     pub owner: Option<String>,
     pub approver_key: Option<String>,
+    pub request_key: Option<String>,
 }
 
 pub struct Credentials {
@@ -155,13 +162,13 @@ impl Credentials {
                 return Err(NodeError::InvalidParams(format!("group or owner name `{}` must be 1-64 of [A-Za-z0-9-_.]", g.chars().take(64).collect::<String>())));
             }
         }
-        if let Some(k) = &req.approver_key {
+        for k in req.approver_key.iter().chain(req.request_key.iter()) {
             let ok = hex::decode(k.trim_start_matches("0x"))
                 .ok()
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .is_some_and(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok());
             if !ok {
-                return Err(NodeError::InvalidParams("`approver_key` must be a hex Ed25519 public key (32 bytes)".into()));
+                return Err(NodeError::InvalidParams("`approver_key` and `request_key` must be hex Ed25519 public keys (32 bytes)".into()));
             }
         }
         if req.methods.is_empty() && !req.admin {
@@ -190,6 +197,7 @@ impl Credentials {
             groups: req.groups,
             owner: req.owner,
             approver_key: req.approver_key.map(|k| k.trim_start_matches("0x").to_lowercase()),
+            request_key: req.request_key.map(|k| k.trim_start_matches("0x").to_lowercase()),
         };
         let raw = serde_json::to_vec(&record).map_err(|e| NodeError::Internal(e.to_string()))?;
         self.barrier.apply(
@@ -282,6 +290,11 @@ impl Credentials {
     /// The credential's RPC method allowlist, if it has one (from the cache; cheap).
     pub fn rpc_methods(&self, id: &str) -> Option<BTreeSet<String>> {
         self.load(id).ok().flatten().and_then(|r| r.rpc_methods.clone())
+    }
+
+    /// The request-signing key of credential `id`, if it requires signed requests.
+    pub fn request_key(&self, id: &str) -> Result<Option<String>, NodeError> {
+        Ok(self.load(id)?.and_then(|r| r.request_key.clone()))
     }
 
     /// The registered Ed25519 approver key of credential `id`.

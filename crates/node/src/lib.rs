@@ -9,6 +9,7 @@ pub mod detection;
 pub mod incidents;
 pub mod response;
 pub mod governance;
+pub mod signed_requests;
 pub mod signer;
 pub mod upstream;
 
