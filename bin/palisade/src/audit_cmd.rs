@@ -164,7 +164,8 @@ fn print_json(v: &Value) -> Result<()> {
 fn read_key(arg: &Option<String>) -> Result<Option<VerifierKey>> {
     let Some(k) = arg else { return Ok(None) };
     let text = match k.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read key file `{path}`"))?,
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read key file `{path}`"))?,
         None => k.clone(),
     };
     Ok(Some(VerifierKey::parse(&text)?))
@@ -174,8 +175,10 @@ fn trusted(key: &VerifierKey, files: &[PathBuf]) -> Result<Vec<Checkpoint>> {
     files
         .iter()
         .map(|f| {
-            let note = std::fs::read_to_string(f).with_context(|| format!("cannot read checkpoint `{}`", f.display()))?;
-            key.open(&note).with_context(|| format!("checkpoint `{}`", f.display()))
+            let note = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read checkpoint `{}`", f.display()))?;
+            key.open(&note)
+                .with_context(|| format!("checkpoint `{}`", f.display()))
         })
         .collect()
 }
@@ -184,7 +187,11 @@ fn print_report(r: &VerifyReport, json_out: bool) -> Result<()> {
     if json_out {
         return print_json(&serde_json::to_value(r)?);
     }
-    println!("Audit log verified: {} entries, root {}.", r.entries, hex::encode(r.root));
+    println!(
+        "Audit log verified: {} entries, root {}.",
+        r.entries,
+        hex::encode(r.root)
+    );
     if r.verified_up_to > 0 {
         println!("Matches the trusted checkpoint(s) up to entry {}; {} later entries are not yet covered by a signature.", r.verified_up_to, r.unanchored);
     }
@@ -193,36 +200,70 @@ fn print_report(r: &VerifyReport, json_out: bool) -> Result<()> {
 
 pub fn audit(cmd: AuditCommand) -> Result<()> {
     match cmd {
-        AuditCommand::Verify { client, log: Some(log), checkpoints, key, .. } => {
+        AuditCommand::Verify {
+            client,
+            log: Some(log),
+            checkpoints,
+            key,
+            ..
+        } => {
             let key = read_key(&key)?.context("offline verification needs the trusted verifier key: --key (see `palisade audit key`)")?;
             if checkpoints.is_empty() {
                 bail!("offline verification needs at least one trusted --checkpoint");
             }
             let cps = trusted(&key, &checkpoints)?;
-            let f = std::fs::File::open(&log).with_context(|| format!("cannot open `{}`", log.display()))?;
-            let report = verify_export(std::io::BufReader::new(f), &cps).map_err(|e| anyhow::anyhow!("audit log verification failed: {e}"))?;
+            let f = std::fs::File::open(&log)
+                .with_context(|| format!("cannot open `{}`", log.display()))?;
+            let report = verify_export(std::io::BufReader::new(f), &cps)
+                .map_err(|e| anyhow::anyhow!("audit log verification failed: {e}"))?;
             print_report(&report, client.json)
         }
-        AuditCommand::Verify { client, data_dir: Some(dir), checkpoints, key, share_files, passphrase_file, .. } => {
-            verify_data_dir(&dir, &checkpoints, read_key(&key)?, &share_files, passphrase_file.as_ref(), client.json)
-        }
+        AuditCommand::Verify {
+            client,
+            data_dir: Some(dir),
+            checkpoints,
+            key,
+            share_files,
+            passphrase_file,
+            ..
+        } => verify_data_dir(
+            &dir,
+            &checkpoints,
+            read_key(&key)?,
+            &share_files,
+            passphrase_file.as_ref(),
+            client.json,
+        ),
         AuditCommand::Verify { client, .. } => {
             let v = client.client()?.post("/v1/audit/verify", json!({}))?;
             if client.json {
                 return print_json(&v);
             }
-            println!("Audit log verified: {} entries, root {}.", v["size"], v["root"].as_str().unwrap_or(""));
+            println!(
+                "Audit log verified: {} entries, root {}.",
+                v["size"],
+                v["root"].as_str().unwrap_or("")
+            );
             Ok(())
         }
-        AuditCommand::Export { client, out, checkpoint_out } => {
+        AuditCommand::Export {
+            client,
+            out,
+            checkpoint_out,
+        } => {
             let c = client.client()?;
-            let mut f = std::fs::File::create(&out).with_context(|| format!("cannot write `{}`", out.display()))?;
+            let mut f = std::fs::File::create(&out)
+                .with_context(|| format!("cannot write `{}`", out.display()))?;
             // Sign first so the checkpoint covers everything exported.
             let cp = c.post("/v1/audit/checkpoint", json!({}))?;
             let mut from = 0u64;
             loop {
-                let v = c.get(&format!("/v1/audit/export?format=json&from={from}&limit={PAGE}"))?;
-                let lines = v["lines"].as_array().context("server answer has no lines")?;
+                let v = c.get(&format!(
+                    "/v1/audit/export?format=json&from={from}&limit={PAGE}"
+                ))?;
+                let lines = v["lines"]
+                    .as_array()
+                    .context("server answer has no lines")?;
                 for l in lines {
                     f.write_all(l.as_str().context("line is not text")?.as_bytes())?;
                     f.write_all(b"\n")?;
@@ -236,17 +277,23 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             }
             f.sync_all()?;
             if let Some(p) = &checkpoint_out {
-                std::fs::write(p, cp["checkpoint"].as_str().unwrap_or_default()).with_context(|| format!("cannot write `{}`", p.display()))?;
+                std::fs::write(p, cp["checkpoint"].as_str().unwrap_or_default())
+                    .with_context(|| format!("cannot write `{}`", p.display()))?;
             }
             println!("Exported {from} entries to {}.", out.display());
             if let Some(p) = checkpoint_out {
-                println!("Checkpoint written to {} (verifier key: {}).", p.display(), cp["key"].as_str().unwrap_or(""));
+                println!(
+                    "Checkpoint written to {} (verifier key: {}).",
+                    p.display(),
+                    cp["key"].as_str().unwrap_or("")
+                );
             }
             Ok(())
         }
         AuditCommand::Proof { client, seq } => {
             let v = client.client()?.get(&format!("/v1/audit/proof/{seq}"))?;
-            let proof: InclusionProof = serde_json::from_value(v.clone()).context("malformed proof")?;
+            let proof: InclusionProof =
+                serde_json::from_value(v.clone()).context("malformed proof")?;
             let key = VerifierKey::parse(v["key"].as_str().unwrap_or(""))?;
             let cp = key.open(v["checkpoint"].as_str().unwrap_or(""))?;
             let entry = v["entry"].as_str().unwrap_or("");
@@ -256,7 +303,11 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             }
             println!("entry {seq}: {entry}");
             println!("leaf hash: {}", hex::encode(proof.leaf_hash));
-            println!("tree size: {}  root: {}", proof.size, hex::encode(proof.root));
+            println!(
+                "tree size: {}  root: {}",
+                proof.size,
+                hex::encode(proof.root)
+            );
             for (i, h) in proof.path.iter().enumerate() {
                 println!("  path[{i}] {h}");
             }
@@ -264,10 +315,17 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             if !ok {
                 bail!("the inclusion proof does not verify against the signed checkpoint");
             }
-            println!("Inclusion proof verified against the checkpoint signed by {}.", key.name);
+            println!(
+                "Inclusion proof verified against the checkpoint signed by {}.",
+                key.name
+            );
             Ok(())
         }
-        AuditCommand::Tail { client, lines, follow } => {
+        AuditCommand::Tail {
+            client,
+            lines,
+            follow,
+        } => {
             let c = client.client()?;
             let v = c.get(&format!("/v1/audit/entries?tail={lines}"))?;
             let mut next = print_entries(&v, client.json)?;
@@ -283,7 +341,8 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             let note = v["checkpoint"].as_str().unwrap_or_default();
             match out {
                 Some(p) => {
-                    std::fs::write(&p, note).with_context(|| format!("cannot write `{}`", p.display()))?;
+                    std::fs::write(&p, note)
+                        .with_context(|| format!("cannot write `{}`", p.display()))?;
                     println!("Checkpoint written to {}.", p.display());
                 }
                 None => print!("{note}"),
@@ -291,11 +350,23 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             Ok(())
         }
         AuditCommand::Key { client } => {
-            println!("{}", client.client()?.get("/v1/audit/key")?["key"].as_str().unwrap_or(""));
+            println!(
+                "{}",
+                client.client()?.get("/v1/audit/key")?["key"]
+                    .as_str()
+                    .unwrap_or("")
+            );
             Ok(())
         }
         AuditCommand::Hash { client, value } => {
-            println!("{}", client.client()?.post("/v1/audit/hash", json!({"value": value}))?["hash"].as_str().unwrap_or(""));
+            println!(
+                "{}",
+                client
+                    .client()?
+                    .post("/v1/audit/hash", json!({"value": value}))?["hash"]
+                    .as_str()
+                    .unwrap_or("")
+            );
             Ok(())
         }
     }
@@ -309,7 +380,8 @@ fn print_entries(v: &Value, raw: bool) -> Result<u64> {
             println!("{e}");
         } else {
             let t = e["time_ms"].as_u64().unwrap_or(0);
-            let when = humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(t));
+            let when =
+                humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(t));
             println!(
                 "{:>8} {when} {:<8} {:<6} {:<28} principal={} resource={} {}",
                 e["seq"],
@@ -318,7 +390,14 @@ fn print_entries(v: &Value, raw: bool) -> Result<u64> {
                 e["action"].as_str().unwrap_or(""),
                 e["principal"].as_str().unwrap_or("-"),
                 e["resource"].as_str().unwrap_or("-"),
-                e["reasons"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; ")).unwrap_or_default()
+                e["reasons"]
+                    .as_array()
+                    .map(|r| r
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("; "))
+                    .unwrap_or_default()
             );
         }
         next = e["seq"].as_u64().map_or(next, |s| s + 1);
@@ -336,8 +415,14 @@ fn verify_data_dir(
     json_out: bool,
 ) -> Result<()> {
     use palisade_node::config::Config;
-    let config = Config { data_dir: dir.to_path_buf(), ..Config::default() };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let node = palisade_node::Node::open(config).await.context("cannot open the data directory (is the server still running?)")?;
         if !node.barrier().is_initialized()? {
@@ -380,11 +465,16 @@ fn verify_data_dir(
 pub fn incident(cmd: IncidentCommand) -> Result<()> {
     match cmd {
         IncidentCommand::List { client, status } => {
-            let v = client.client()?.get(&format!("/v1/incidents?status={status}"))?;
+            let v = client
+                .client()?
+                .get(&format!("/v1/incidents?status={status}"))?;
             if client.json {
                 return print_json(&v);
             }
-            println!("{:<22} {:<9} {:<9} {:<24} {:>6}  TITLE", "ID", "STATUS", "SEVERITY", "RULE", "ALERTS");
+            println!(
+                "{:<22} {:<9} {:<9} {:<24} {:>6}  TITLE",
+                "ID", "STATUS", "SEVERITY", "RULE", "ALERTS"
+            );
             for i in v["incidents"].as_array().into_iter().flatten() {
                 println!(
                     "{:<22} {:<9} {:<9} {:<24} {:>6}  {}",
@@ -398,15 +488,31 @@ pub fn incident(cmd: IncidentCommand) -> Result<()> {
             }
             Ok(())
         }
-        IncidentCommand::Show { client, id } => print_json(&client.client()?.get(&format!("/v1/incidents/{id}"))?),
-        IncidentCommand::Resolve { client, id, note, keep_actions } => {
-            let v = client.client()?.post(&format!("/v1/incidents/{id}/resolve"), json!({"note": note, "keep_actions": keep_actions}))?;
+        IncidentCommand::Show { client, id } => {
+            print_json(&client.client()?.get(&format!("/v1/incidents/{id}"))?)
+        }
+        IncidentCommand::Resolve {
+            client,
+            id,
+            note,
+            keep_actions,
+        } => {
+            let v = client.client()?.post(
+                &format!("/v1/incidents/{id}/resolve"),
+                json!({"note": note, "keep_actions": keep_actions}),
+            )?;
             if client.json {
                 return print_json(&v);
             }
             println!("Incident {id} resolved.");
             for a in v["actions"].as_array().into_iter().flatten() {
-                println!("  {} {}: {} ({})", a["action"].as_str().unwrap_or(""), a["target"].as_str().unwrap_or(""), a["state"].as_str().unwrap_or(""), a["detail"].as_str().unwrap_or(""));
+                println!(
+                    "  {} {}: {} ({})",
+                    a["action"].as_str().unwrap_or(""),
+                    a["target"].as_str().unwrap_or(""),
+                    a["state"].as_str().unwrap_or(""),
+                    a["detail"].as_str().unwrap_or("")
+                );
             }
             Ok(())
         }
@@ -416,20 +522,35 @@ pub fn incident(cmd: IncidentCommand) -> Result<()> {
 pub fn response(cmd: ResponseCommand) -> Result<()> {
     let (client, v) = match cmd {
         ResponseCommand::Suspend { client, credential } => {
-            let v = client.client()?.post(&format!("/v1/credentials/{credential}/suspend"), json!({}))?;
+            let v = client
+                .client()?
+                .post(&format!("/v1/credentials/{credential}/suspend"), json!({}))?;
             (client, v)
         }
         ResponseCommand::Reinstate { client, credential } => {
-            let v = client.client()?.post(&format!("/v1/credentials/{credential}/reinstate"), json!({}))?;
+            let v = client.client()?.post(
+                &format!("/v1/credentials/{credential}/reinstate"),
+                json!({}),
+            )?;
             (client, v)
         }
-        ResponseCommand::Block { client, source, duration } => {
+        ResponseCommand::Block {
+            client,
+            source,
+            duration,
+        } => {
             let secs = Duration::from(duration).as_secs();
-            let v = client.client()?.post("/v1/blocks", json!({"source": source, "seconds": secs}))?;
+            let v = client
+                .client()?
+                .post("/v1/blocks", json!({"source": source, "seconds": secs}))?;
             (client, v)
         }
         ResponseCommand::Unblock { client, source } => {
-            let v = client.client()?.call(reqwest::Method::DELETE, &format!("/v1/blocks/{source}"), None)?;
+            let v = client.client()?.call(
+                reqwest::Method::DELETE,
+                &format!("/v1/blocks/{source}"),
+                None,
+            )?;
             (client, v)
         }
         ResponseCommand::Blocks { client } => {

@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/audit/entries", get(entries))
         .route("/v1/audit/export", get(export))
         .route("/v1/audit/proof/{seq}", get(proof))
-        .route("/v1/audit/checkpoint", get(latest_checkpoint).post(new_checkpoint))
+        .route(
+            "/v1/audit/checkpoint",
+            get(latest_checkpoint).post(new_checkpoint),
+        )
         .route("/v1/audit/key", get(verifier_key))
         .route("/v1/audit/hash", post(keyed_hash))
         .route("/v1/incidents", get(list_incidents))
@@ -68,12 +71,25 @@ fn ok<T: serde::Serialize>(v: T) -> ApiResult {
 fn ctx(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<RequestCtx, ApiError> {
     let token = auth::token(headers)
         .map_err(|why| ApiError(StatusCode::UNAUTHORIZED, why.into()))?
-        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "missing API key: send `Authorization: Bearer <API key>`".into()))?;
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "missing API key: send `Authorization: Bearer <API key>`".into(),
+            )
+        })?;
     let principal = app.node.authenticate(&token)?;
-    Ok(RequestCtx { principal, source: Some(peer.ip().to_string()) })
+    Ok(RequestCtx {
+        principal,
+        source: Some(peer.ip().to_string()),
+    })
 }
 
-fn admin(app: &AppState, peer: SocketAddr, headers: &HeaderMap, what: &str) -> Result<RequestCtx, ApiError> {
+fn admin(
+    app: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    what: &str,
+) -> Result<RequestCtx, ApiError> {
     let c = ctx(app, peer, headers)?;
     if !c.principal.admin {
         return Err(NodeError::Denied(format!("{what} needs an admin credential")).into());
@@ -83,7 +99,12 @@ fn admin(app: &AppState, peer: SocketAddr, headers: &HeaderMap, what: &str) -> R
 
 fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("invalid request body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("invalid request body: {e}"),
+        )
+    })
 }
 
 fn audit_err<E: Into<NodeError>>(e: E) -> ApiError {
@@ -109,11 +130,19 @@ fn range(q: &RangeQuery, size: u64) -> (u64, u64) {
         (None, None) => 0,
     };
     let limit = q.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
-    let to = q.to.unwrap_or(size).min(size).min(from.saturating_add(limit));
+    let to =
+        q.to.unwrap_or(size)
+            .min(size)
+            .min(from.saturating_add(limit));
     (from, to.max(from))
 }
 
-async fn entries(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Query<RangeQuery>) -> ApiResult {
+async fn entries(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult {
     admin(&app, peer, &headers, "reading the audit log")?;
     let size = app.node.audit().head().map_err(audit_err)?.size;
     let (from, to) = range(&q, size);
@@ -126,7 +155,12 @@ async fn entries(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<Soc
 }
 
 /// JSON lines: each line is one stored entry, byte for byte (what the Merkle leaves hash).
-async fn export(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Query(q): Query<RangeQuery>) -> ApiResult {
+async fn export(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult {
     let c = admin(&app, peer, &headers, "exporting the audit log")?;
     app.node.admit_audit_read(&c, "audit.export").await?;
     let size = app.node.audit().head().map_err(audit_err)?.size;
@@ -137,7 +171,10 @@ async fn export(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<Sock
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(audit_err)?;
     if q.format.as_deref() == Some("json") {
-        let lines: Vec<String> = raw.into_iter().map(|r| String::from_utf8_lossy(&r).into_owned()).collect();
+        let lines: Vec<String> = raw
+            .into_iter()
+            .map(|r| String::from_utf8_lossy(&r).into_owned())
+            .collect();
         return ok(json!({"size": size, "from": from, "to": to, "lines": lines}));
     }
     let mut out = Vec::with_capacity(raw.iter().map(|r| r.len() + 1).sum());
@@ -146,7 +183,10 @@ async fn export(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<Sock
         out.push(b'\n');
     }
     let mut resp = Response::new(Body::from(out));
-    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/x-ndjson"));
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/x-ndjson"),
+    );
     if let Ok(v) = axum::http::HeaderValue::from_str(&format!("{from}-{to}")) {
         resp.headers_mut().insert("x-palisade-range", v);
     }
@@ -175,12 +215,20 @@ async fn proof(
         Some(s) => (s, None),
         None => {
             let latest = app.node.audit().latest_checkpoint().map_err(audit_err)?;
-            let covering = latest.and_then(|n| vk.open(&n).ok().filter(|cp| cp.size > seq).map(|cp| (cp.size, n)));
+            let covering = latest.and_then(|n| {
+                vk.open(&n)
+                    .ok()
+                    .filter(|cp| cp.size > seq)
+                    .map(|cp| (cp.size, n))
+            });
             match covering {
                 Some((s, n)) => (s, Some(n)),
                 None => {
                     let n = app.node.sign_checkpoint()?;
-                    let s = vk.open(&n).map(|cp| cp.size).map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                    let s = vk
+                        .open(&n)
+                        .map(|cp| cp.size)
+                        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
                     (s, Some(n))
                 }
             }
@@ -197,21 +245,33 @@ async fn proof(
     }))
 }
 
-async fn latest_checkpoint(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+async fn latest_checkpoint(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     admin(&app, peer, &headers, "reading audit checkpoints")?;
     let note = app.node.audit().latest_checkpoint().map_err(audit_err)?;
     let key = app.node.audit().verifier_key().map_err(audit_err)?;
     ok(json!({"checkpoint": note, "key": key.to_string()}))
 }
 
-async fn new_checkpoint(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+async fn new_checkpoint(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     let note = app.node.checkpoint_now(&c).await?;
     let key = app.node.audit().verifier_key().map_err(audit_err)?;
     ok(json!({"checkpoint": note, "key": key.to_string()}))
 }
 
-async fn verifier_key(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+async fn verifier_key(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     admin(&app, peer, &headers, "reading the audit key")?;
     ok(json!({"key": app.node.audit().verifier_key().map_err(audit_err)?.to_string()}))
 }
@@ -222,7 +282,12 @@ pub struct HashBody {
     value: String,
 }
 
-async fn keyed_hash(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, raw: Bytes) -> ApiResult {
+async fn keyed_hash(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> ApiResult {
     admin(&app, peer, &headers, "computing audit hashes")?;
     let b: HashBody = body(&raw)?;
     ok(json!({"hash": app.node.audit().keyed_hash(&b.value).map_err(audit_err)?}))
@@ -244,7 +309,12 @@ async fn list_incidents(
     ok(json!({"incidents": app.node.list_incidents(&c, q.status.as_deref())?}))
 }
 
-async fn show_incident(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+async fn show_incident(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     ok(app.node.show_incident(&c, &id)?)
 }
@@ -266,20 +336,37 @@ async fn resolve_incident(
 ) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     let b: ResolveBody = body(&raw)?;
-    ok(app.node.resolve_incident(&c, &id, b.note.as_deref(), b.keep_actions).await?)
+    ok(app
+        .node
+        .resolve_incident(&c, &id, b.note.as_deref(), b.keep_actions)
+        .await?)
 }
 
-async fn suspend(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+async fn suspend(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     ok(app.node.suspend_credential(&c, &id).await?)
 }
 
-async fn reinstate(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(id): Path<String>) -> ApiResult {
+async fn reinstate(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     ok(app.node.reinstate_credential(&c, &id).await?)
 }
 
-async fn list_blocks(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+async fn list_blocks(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     admin(&app, peer, &headers, "listing blocked sources")?;
     ok(json!({"blocks": app.node.blocks()}))
 }
@@ -296,18 +383,32 @@ fn default_block_secs() -> u64 {
     900
 }
 
-async fn block(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, raw: Bytes) -> ApiResult {
+async fn block(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     let b: BlockBody = body(&raw)?;
     ok(app.node.block_source(&c, &b.source, b.seconds).await?)
 }
 
-async fn unblock(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, Path(source): Path<String>) -> ApiResult {
+async fn unblock(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(source): Path<String>,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     ok(json!({"source": source, "was_blocked": app.node.unblock_source(&c, &source).await?}))
 }
 
-async fn lockdown_status(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> ApiResult {
+async fn lockdown_status(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
     admin(&app, peer, &headers, "reading the lockdown state")?;
     ok(json!({"lockdown": app.node.lockdown_active()}))
 }
@@ -318,7 +419,12 @@ pub struct LockdownBody {
     on: bool,
 }
 
-async fn lockdown(State(app): State<AppState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, raw: Bytes) -> ApiResult {
+async fn lockdown(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> ApiResult {
     let c = ctx(&app, peer, &headers)?;
     let b: LockdownBody = body(&raw)?;
     ok(json!({"lockdown": app.node.lockdown(&c, b.on).await?}))

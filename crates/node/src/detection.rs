@@ -26,7 +26,9 @@ impl Node {
         let interval = cfg.checkpoint_interval().map_err(|e| bad(e.to_string()))?;
         let cp_secret = match &cfg.checkpoints.webhook_secret_env {
             Some(var) => Some(palisade_detect::sinks::WebhookSecret::new(
-                std::env::var(var).map_err(|_| bad(format!("environment variable `{var}` is not set")))?.as_bytes(),
+                std::env::var(var)
+                    .map_err(|_| bad(format!("environment variable `{var}` is not set")))?
+                    .as_bytes(),
             )),
             None => None,
         };
@@ -39,12 +41,18 @@ impl Node {
         .map_err(|e| bad(e.to_string()))?;
         let watcher = match &cfg.watch {
             Some(w) => Some(
-                palisade_detect::watch::Watcher::new(w, self.chains().first().map(|c| c.upstream.url.as_str()))
-                    .map_err(|e| bad(e.to_string()))?,
+                palisade_detect::watch::Watcher::new(
+                    w,
+                    self.chains().first().map(|c| c.upstream.url.as_str()),
+                )
+                .map_err(|e| bad(e.to_string()))?,
             ),
             None => None,
         };
-        let runtime = Arc::new(Runtime { dispatcher, never_block: cfg.never_block.iter().cloned().collect() });
+        let runtime = Arc::new(Runtime {
+            dispatcher,
+            never_block: cfg.never_block.iter().cloned().collect(),
+        });
         if self.response.runtime.set(runtime).is_err() {
             return Err(NodeError::Conflict("detection is already running".into()));
         }
@@ -124,7 +132,11 @@ impl Node {
     /// Signs a checkpoint of the current head and ships it to the checkpoint sinks.
     pub fn sign_checkpoint(&self) -> Result<String, NodeError> {
         let note = self.audit().checkpoint()?;
-        let size = note.lines().nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
+        let size = note
+            .lines()
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
         if let Some(rt) = self.response.runtime.get() {
             rt.dispatcher.ship_checkpoint(size, &note);
         }
@@ -140,7 +152,11 @@ impl Node {
 
 impl Node {
     /// Authorizes (admin) and audits a read of the audit log or incident data (export, proof).
-    pub async fn admit_audit_read(self: &Arc<Self>, ctx: &RequestCtx, action: &str) -> Result<(), NodeError> {
+    pub async fn admit_audit_read(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        action: &str,
+    ) -> Result<(), NodeError> {
         self.admit_response(ctx, action, None).await
     }
 }

@@ -51,7 +51,9 @@ fn path(id: &str) -> String {
 }
 
 fn valid_id(id: &str) -> bool {
-    id.len() <= 64 && id.starts_with("inc_") && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    id.len() <= 64
+        && id.starts_with("inc_")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// The target a response acts on, taken from the triggering event.
@@ -77,7 +79,9 @@ impl Node {
         for (p, raw) in self.barrier.scan(PREFIX)? {
             match serde_json::from_slice::<Incident>(&raw) {
                 Ok(i) => out.push(i),
-                Err(e) => tracing::warn!(path = %p, error = %e, "skipping a malformed incident record"),
+                Err(e) => {
+                    tracing::warn!(path = %p, error = %e, "skipping a malformed incident record")
+                }
             }
         }
         out.sort_by_key(|i| std::cmp::Reverse(i.opened_at_ms));
@@ -93,7 +97,10 @@ impl Node {
         let open = if self.is_sealed() {
             None
         } else {
-            self.load_incidents().ok().and_then(|list| list.into_iter().find(|i| i.status == "open" && i.dedup_key == key))
+            self.load_incidents().ok().and_then(|list| {
+                list.into_iter()
+                    .find(|i| i.status == "open" && i.dedup_key == key)
+            })
         };
         let mut inc = open.unwrap_or_else(|| Incident {
             id: palisade_types::random_id("inc_", 8),
@@ -114,18 +121,33 @@ impl Node {
         inc.updated_at_ms = now;
         inc.alert_count += 1;
         if inc.alerts.len() < MAX_ALERTS {
-            inc.alerts.push(AlertNote { id: alert_id.clone(), time_ms: now, summary: d.summary.clone(), seq: d.event.seq });
+            inc.alerts.push(AlertNote {
+                id: alert_id.clone(),
+                time_ms: now,
+                summary: d.summary.clone(),
+                seq: d.event.seq,
+            });
         }
         let mut taken = Vec::new();
         if !self.is_sealed() {
             for &action in &d.actions {
                 let t = target(action, &d);
-                let already = inc.actions.iter().any(|a| a.action == action && Some(&a.target) == t.as_ref() && a.state == "applied");
+                let already = inc.actions.iter().any(|a| {
+                    a.action == action && Some(&a.target) == t.as_ref() && a.state == "applied"
+                });
                 if already {
                     continue;
                 }
-                let rec = self.apply_response(action, t, &inc.id, &d.rule, d.block_for_secs).await;
-                taken.push(format!("{} {}: {} ({})", action.as_str(), rec.target, rec.state, rec.detail));
+                let rec = self
+                    .apply_response(action, t, &inc.id, &d.rule, d.block_for_secs)
+                    .await;
+                taken.push(format!(
+                    "{} {}: {} ({})",
+                    action.as_str(),
+                    rec.target,
+                    rec.state,
+                    rec.detail
+                ));
                 inc.actions.push(rec);
             }
             if let Err(e) = self.store_incident(&inc) {
@@ -142,14 +164,23 @@ impl Node {
             });
         }
         if let Some(rt) = self.response.runtime.get() {
-            let alert = palisade_detect::Alert::from_detection(alert_id, &d, Some(inc.id.clone()), taken);
+            let alert =
+                palisade_detect::Alert::from_detection(alert_id, &d, Some(inc.id.clone()), taken);
             rt.dispatcher.send(&key, alert);
         }
     }
 
-    pub fn list_incidents(&self, ctx: &RequestCtx, status: Option<&str>) -> Result<Vec<Incident>, NodeError> {
+    pub fn list_incidents(
+        &self,
+        ctx: &RequestCtx,
+        status: Option<&str>,
+    ) -> Result<Vec<Incident>, NodeError> {
         require_admin(ctx, "incident.list")?;
-        Ok(self.load_incidents()?.into_iter().filter(|i| status.is_none_or(|s| s == "all" || i.status == s)).collect())
+        Ok(self
+            .load_incidents()?
+            .into_iter()
+            .filter(|i| status.is_none_or(|s| s == "all" || i.status == s))
+            .collect())
     }
 
     pub fn show_incident(&self, ctx: &RequestCtx, id: &str) -> Result<Incident, NodeError> {
@@ -159,10 +190,17 @@ impl Node {
 
     fn get_incident(&self, id: &str) -> Result<Incident, NodeError> {
         if !valid_id(id) {
-            return Err(NodeError::NotFound(format!("unknown incident `{}`", id.chars().take(64).collect::<String>())));
+            return Err(NodeError::NotFound(format!(
+                "unknown incident `{}`",
+                id.chars().take(64).collect::<String>()
+            )));
         }
-        let raw = self.barrier.get(&path(id))?.ok_or_else(|| NodeError::NotFound(format!("unknown incident `{id}`")))?;
-        serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(format!("incident `{id}` is malformed: {e}")))
+        let raw = self
+            .barrier
+            .get(&path(id))?
+            .ok_or_else(|| NodeError::NotFound(format!("unknown incident `{id}`")))?;
+        serde_json::from_slice(&raw)
+            .map_err(|e| NodeError::Internal(format!("incident `{id}` is malformed: {e}")))
     }
 
     /// Resolves an incident; unless `keep_actions`, undoes every response it applied.
@@ -173,10 +211,13 @@ impl Node {
         note: Option<&str>,
         keep_actions: bool,
     ) -> Result<Incident, NodeError> {
-        self.admit_response(ctx, "incident.resolve", Some(id)).await?;
+        self.admit_response(ctx, "incident.resolve", Some(id))
+            .await?;
         let mut inc = self.get_incident(id)?;
         if inc.status == "resolved" {
-            return Err(NodeError::Conflict(format!("incident `{id}` is already resolved")));
+            return Err(NodeError::Conflict(format!(
+                "incident `{id}` is already resolved"
+            )));
         }
         if !keep_actions {
             for rec in inc.actions.iter_mut().filter(|a| a.state == "applied") {

@@ -75,7 +75,10 @@ impl Node {
             .read()
             .iter()
             .filter(|(_, u)| **u > now)
-            .map(|(s, u)| Block { source: s.clone(), until_ms: *u })
+            .map(|(s, u)| Block {
+                source: s.clone(),
+                until_ms: *u,
+            })
             .collect();
         v.sort_by(|a, b| a.source.cmp(&b.source));
         v
@@ -104,13 +107,18 @@ impl Node {
     }
 
     fn set_lockdown(&self, on: bool) -> Result<(), NodeError> {
-        self.barrier.put(LOCKDOWN_PATH, if on { b"on" } else { b"off" })?;
+        self.barrier
+            .put(LOCKDOWN_PATH, if on { b"on" } else { b"off" })?;
         *self.response.lockdown.write() = Some(on);
         Ok(())
     }
 
     fn never_block(&self) -> BTreeSet<String> {
-        self.response.runtime.get().map(|r| r.never_block.clone()).unwrap_or_default()
+        self.response
+            .runtime
+            .get()
+            .map(|r| r.never_block.clone())
+            .unwrap_or_default()
     }
 
     /// Carries out one response for `incident`. Never fails: the outcome is in the record.
@@ -131,12 +139,19 @@ impl Node {
             until_ms: None,
         };
         let result: Result<String, (String, String)> = match (action, target.as_deref()) {
-            (Action::Lockdown, _) => self.set_lockdown(true).map(|_| "lockdown on".to_string()).map_err(|e| ("failed".into(), e.to_string())),
-            (_, None) | (_, Some("-")) | (_, Some("")) => Err(("skipped".into(), "the event names no target".into())),
+            (Action::Lockdown, _) => self
+                .set_lockdown(true)
+                .map(|_| "lockdown on".to_string())
+                .map_err(|e| ("failed".into(), e.to_string())),
+            (_, None) | (_, Some("-")) | (_, Some("")) => {
+                Err(("skipped".into(), "the event names no target".into()))
+            }
             (Action::FreezeKey, Some(key)) => match self.vault().get(key) {
-                Ok(k) if k.status == palisade_vault::KeyStatus::Active => {
-                    self.vault().freeze(key).map(|_| "frozen".to_string()).map_err(|e| ("failed".into(), e.to_string()))
-                }
+                Ok(k) if k.status == palisade_vault::KeyStatus::Active => self
+                    .vault()
+                    .freeze(key)
+                    .map(|_| "frozen".to_string())
+                    .map_err(|e| ("failed".into(), e.to_string())),
                 Ok(_) => Err(("skipped".into(), "key is not active".into())),
                 Err(e) => Err(("skipped".into(), e.to_string())),
             },
@@ -144,8 +159,13 @@ impl Node {
                 Ok(list) => match list.iter().find(|c| c.id == id) {
                     // Lock-out protection: an automatic response never suspends an admin
                     // credential (an alert still goes out).
-                    Some(c) if c.admin => Err(("skipped".into(), "admin credentials are not suspended automatically".into())),
-                    Some(c) if c.suspended.is_some() => Err(("skipped".into(), "already suspended".into())),
+                    Some(c) if c.admin => Err((
+                        "skipped".into(),
+                        "admin credentials are not suspended automatically".into(),
+                    )),
+                    Some(c) if c.suspended.is_some() => {
+                        Err(("skipped".into(), "already suspended".into()))
+                    }
                     Some(_) => self
                         .credentials()
                         .suspend(id, &format!("rule `{rule}`"), Some(incident))
@@ -160,7 +180,10 @@ impl Node {
                     Err(("skipped".into(), "source is in `never_block`".into()))
                 } else {
                     let until = now_ms().saturating_add(block_for_secs.saturating_mul(1000));
-                    self.response.blocked.write().insert(source.to_string(), until);
+                    self.response
+                        .blocked
+                        .write()
+                        .insert(source.to_string(), until);
                     rec.until_ms = Some(until);
                     Ok(format!("blocked for {block_for_secs}s"))
                 }
@@ -177,7 +200,11 @@ impl Node {
             kind: "system".into(),
             action: format!("response.{}", action.as_str()),
             resource: target,
-            decision: if rec.state == "applied" { "allow".into() } else { "deny".into() },
+            decision: if rec.state == "applied" {
+                "allow".into()
+            } else {
+                "deny".into()
+            },
             reasons: vec![format!("rule `{rule}`"), format!("incident `{incident}`")],
             outcome: Some(format!("{}: {}", rec.state, rec.detail)),
             ..Default::default()
@@ -191,8 +218,15 @@ impl Node {
     /// Undoes one applied response (on incident resolve). Audited by the caller's admission.
     pub(crate) fn reverse_response(&self, rec: &ActionRecord) -> Result<String, NodeError> {
         match rec.action {
-            Action::FreezeKey => self.vault().unfreeze(&rec.target).map(|_| "unfrozen".into()).map_err(Into::into),
-            Action::SuspendCredential => self.credentials().reinstate(&rec.target).map(|_| "reinstated".into()),
+            Action::FreezeKey => self
+                .vault()
+                .unfreeze(&rec.target)
+                .map(|_| "unfrozen".into())
+                .map_err(Into::into),
+            Action::SuspendCredential => self
+                .credentials()
+                .reinstate(&rec.target)
+                .map(|_| "reinstated".into()),
             Action::BlockSource => {
                 self.response.blocked.write().remove(&rec.target);
                 Ok("unblocked".into())
@@ -202,7 +236,12 @@ impl Node {
     }
 
     /// Authorizes (admin credential) and durably audits an incident-response admin action.
-    pub(crate) async fn admit_response(self: &Arc<Self>, ctx: &RequestCtx, action: &str, resource: Option<&str>) -> Result<(), NodeError> {
+    pub(crate) async fn admit_response(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        action: &str,
+        resource: Option<&str>,
+    ) -> Result<(), NodeError> {
         let mut record = AuditRecord {
             kind: "admin".into(),
             principal: Some(ctx.principal.credential_id.clone()),
@@ -227,33 +266,76 @@ impl Node {
         Ok(())
     }
 
-    pub async fn suspend_credential(self: &Arc<Self>, ctx: &RequestCtx, id: &str) -> Result<crate::credentials::CredentialInfo, NodeError> {
-        self.admit_response(ctx, "credential.suspend", Some(id)).await?;
-        self.credentials().suspend(id, &format!("suspended by `{}`", ctx.principal.credential_id), None)
+    pub async fn suspend_credential(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        id: &str,
+    ) -> Result<crate::credentials::CredentialInfo, NodeError> {
+        self.admit_response(ctx, "credential.suspend", Some(id))
+            .await?;
+        self.credentials().suspend(
+            id,
+            &format!("suspended by `{}`", ctx.principal.credential_id),
+            None,
+        )
     }
 
-    pub async fn reinstate_credential(self: &Arc<Self>, ctx: &RequestCtx, id: &str) -> Result<crate::credentials::CredentialInfo, NodeError> {
-        self.admit_response(ctx, "credential.reinstate", Some(id)).await?;
+    pub async fn reinstate_credential(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        id: &str,
+    ) -> Result<crate::credentials::CredentialInfo, NodeError> {
+        self.admit_response(ctx, "credential.reinstate", Some(id))
+            .await?;
         self.credentials().reinstate(id)
     }
 
-    pub async fn block_source(self: &Arc<Self>, ctx: &RequestCtx, source: &str, secs: u64) -> Result<Block, NodeError> {
+    pub async fn block_source(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        source: &str,
+        secs: u64,
+    ) -> Result<Block, NodeError> {
         if source.parse::<std::net::IpAddr>().is_err() {
-            return Err(NodeError::InvalidParams(format!("`{}` is not an IP address", source.chars().take(64).collect::<String>())));
+            return Err(NodeError::InvalidParams(format!(
+                "`{}` is not an IP address",
+                source.chars().take(64).collect::<String>()
+            )));
         }
-        self.admit_response(ctx, "source.block", Some(source)).await?;
+        self.admit_response(ctx, "source.block", Some(source))
+            .await?;
         let until = now_ms().saturating_add(secs.saturating_mul(1000));
-        self.response.blocked.write().insert(source.to_string(), until);
-        Ok(Block { source: source.to_string(), until_ms: until })
+        self.response
+            .blocked
+            .write()
+            .insert(source.to_string(), until);
+        Ok(Block {
+            source: source.to_string(),
+            until_ms: until,
+        })
     }
 
-    pub async fn unblock_source(self: &Arc<Self>, ctx: &RequestCtx, source: &str) -> Result<bool, NodeError> {
-        self.admit_response(ctx, "source.unblock", Some(source)).await?;
+    pub async fn unblock_source(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        source: &str,
+    ) -> Result<bool, NodeError> {
+        self.admit_response(ctx, "source.unblock", Some(source))
+            .await?;
         Ok(self.response.blocked.write().remove(source).is_some())
     }
 
     pub async fn lockdown(self: &Arc<Self>, ctx: &RequestCtx, on: bool) -> Result<bool, NodeError> {
-        self.admit_response(ctx, if on { "sys.lockdown" } else { "sys.lockdown_lift" }, None).await?;
+        self.admit_response(
+            ctx,
+            if on {
+                "sys.lockdown"
+            } else {
+                "sys.lockdown_lift"
+            },
+            None,
+        )
+        .await?;
         self.set_lockdown(on)?;
         Ok(on)
     }
