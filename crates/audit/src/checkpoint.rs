@@ -122,8 +122,9 @@ impl VerifierKey {
     /// Parses `<name>+<hex id>+<base64(0x01 ‖ key)>`.
     pub fn parse(text: &str) -> Result<Self, CheckpointError> {
         let text = text.trim();
-        let mut parts = text.rsplitn(3, '+');
-        let (Some(b64), Some(hex_id), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // The name cannot hold `+` and the id is hex, but base64 can: split from the left.
+        let mut parts = text.splitn(3, '+');
+        let (Some(name), Some(hex_id), Some(b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(CheckpointError::BadKey(
                 "expected `<name>+<key id>+<base64 key>`".into(),
@@ -242,6 +243,11 @@ mod tests {
         let parsed = VerifierKey::parse(&vk.to_string()).unwrap();
         assert_eq!(parsed, vk);
         assert_eq!(parsed.open(&note).unwrap(), cp);
+        // Keys whose base64 holds `+` parse too.
+        for seed in 0..64u8 {
+            let vk = VerifierKey::new("n", SigningKey::from_bytes(&[seed; 32]).verifying_key());
+            assert_eq!(VerifierKey::parse(&vk.to_string()).unwrap(), vk);
+        }
     }
 
     #[test]
