@@ -329,12 +329,14 @@ pub fn audit(cmd: AuditCommand) -> Result<()> {
             let c = client.client()?;
             let v = c.get(&format!("/v1/audit/entries?tail={lines}"))?;
             let mut next = print_entries(&v, client.json)?;
-            while follow {
+            if !follow {
+                return Ok(());
+            }
+            loop {
                 std::thread::sleep(Duration::from_millis(500));
                 let v = c.get(&format!("/v1/audit/entries?from={next}&limit=1000"))?;
                 next = print_entries(&v, client.json)?.max(next);
             }
-            Ok(())
         }
         AuditCommand::Checkpoint { client, out } => {
             let v = client.client()?.post("/v1/audit/checkpoint", json!({}))?;
