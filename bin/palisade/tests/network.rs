@@ -2,7 +2,12 @@
 //! Retry-After, batch items counted), firewall refusals with metrics, `eth_getLogs` range cap,
 //! per-credential method allowlists, slowloris header timeout, TLS 1.3 / mTLS refusal at the
 //! handshake, certificate reload, and `palisade probe` against anvil and Palisade.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 mod common;
 
@@ -17,11 +22,24 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 /// `palisade serve --dev --config <toml>`; `scheme` is how to reach the public listener.
-async fn dev_with_config(dir: &Path, toml: &str, listen: &str, client: reqwest::Client, scheme: &str) -> Server {
+async fn dev_with_config(
+    dir: &Path,
+    toml: &str,
+    listen: &str,
+    client: reqwest::Client,
+    scheme: &str,
+) -> Server {
     let cfg = dir.join("palisade.toml");
     std::fs::write(&cfg, toml).unwrap();
     let mut child = Command::new(BIN)
-        .args(["serve", "--dev", "--listen", listen, "--config", cfg.to_str().unwrap()])
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            listen,
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -35,7 +53,12 @@ async fn dev_with_config(dir: &Path, toml: &str, listen: &str, client: reqwest::
             break;
         }
     }
-    let s = Server { child, addr: format!("{scheme}://{listen}"), token, http: client };
+    let s = Server {
+        child,
+        addr: format!("{scheme}://{listen}"),
+        token,
+        http: client,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(listen).is_err() {
         assert!(Instant::now() < deadline, "server did not come up");
@@ -52,8 +75,18 @@ fn local(port: u16) -> String {
 async fn admin_api_is_only_on_the_admin_listener() {
     let t = tempdir();
     let (public, admin) = (free_port(), free_port());
-    let toml = format!("[admin_listener]\nlisten = \"{}\"\nallow_cidrs = [\"127.0.0.1/32\"]\n", local(admin));
-    let s = dev_with_config(t.path(), &toml, &local(public), reqwest::Client::new(), "http").await;
+    let toml = format!(
+        "[admin_listener]\nlisten = \"{}\"\nallow_cidrs = [\"127.0.0.1/32\"]\n",
+        local(admin)
+    );
+    let s = dev_with_config(
+        t.path(),
+        &toml,
+        &local(public),
+        reqwest::Client::new(),
+        "http",
+    )
+    .await;
     let admin_url = format!("http://{}", local(admin));
 
     // Public listener: no admin API, no metrics, but JSON-RPC and health.
@@ -69,18 +102,41 @@ async fn admin_api_is_only_on_the_admin_listener() {
     assert_eq!((st, v["result"].as_str()), (200, Some("0x7a69")), "{v}");
 
     // Admin listener: the admin API works there, JSON-RPC does not.
-    let admin_srv = Server { child: Command::new("true").spawn().unwrap(), addr: admin_url.clone(), token: s.token.clone(), http: reqwest::Client::new() };
-    let (st, v) = admin_srv.admin(Method::POST, "/v1/keys", Some(json!({}))).await;
+    let admin_srv = Server {
+        child: Command::new("true").spawn().unwrap(),
+        addr: admin_url.clone(),
+        token: s.token.clone(),
+        http: reqwest::Client::new(),
+    };
+    let (st, v) = admin_srv
+        .admin(Method::POST, "/v1/keys", Some(json!({})))
+        .await;
     assert_eq!(st, 201, "{v}");
     let (st, _) = admin_srv.rpc("eth_chainId", json!([])).await;
     assert_eq!(st, 404);
-    let m = reqwest::get(format!("{admin_url}/metrics")).await.unwrap().text().await.unwrap();
+    let m = reqwest::get(format!("{admin_url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(m.contains("palisade_sealed 0"), "{m}");
 
     // Source allowlist: 127.0.0.2 is not allowed on the admin listener (closed at accept).
-    let other = reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build().unwrap();
-    assert!(other.get(format!("{admin_url}/v1/sys/status")).send().await.is_err());
-    assert!(other.get(format!("{}/healthz", s.addr)).send().await.is_ok());
+    let other = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    assert!(other
+        .get(format!("{admin_url}/v1/sys/status"))
+        .send()
+        .await
+        .is_err());
+    assert!(other
+        .get(format!("{}/healthz", s.addr))
+        .send()
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -91,8 +147,12 @@ async fn rate_limits_answer_429_with_retry_after_and_count_batch_items() {
     let s = dev_with_config(t.path(), toml, &local(port), reqwest::Client::new(), "http").await;
     let tok = s.token.clone();
     // A batch of 10 items spends the whole burst of 10 …
-    let batch: Vec<Value> = (0..10).map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_chainId"})).collect();
-    let (st, v) = s.raw_rpc(tok.as_deref(), serde_json::to_vec(&batch).unwrap()).await;
+    let batch: Vec<Value> = (0..10)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_chainId"}))
+        .collect();
+    let (st, v) = s
+        .raw_rpc(tok.as_deref(), serde_json::to_vec(&batch).unwrap())
+        .await;
     assert_eq!(st, 200, "{v}");
     // … so the next request is refused at once with 429 and Retry-After.
     let resp = s
@@ -104,20 +164,39 @@ async fn rate_limits_answer_429_with_retry_after_and_count_batch_items() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 429);
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry), "retry-after {retry}");
     let v: Value = resp.json().await.unwrap();
     assert_eq!(error_code(&v), -32029);
-    assert!(error_message(&v).contains("rate limit exceeded (credential limit)"), "{v}");
+    assert!(
+        error_message(&v).contains("rate limit exceeded (credential limit)"),
+        "{v}"
+    );
     // A batch costing more than the burst can never pass: the message says what to do.
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let batch: Vec<Value> = (0..3).map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_getLogs", "params": [{}]})).collect();
-    let (st, v) = s.raw_rpc(tok.as_deref(), serde_json::to_vec(&batch).unwrap()).await;
+    let batch: Vec<Value> = (0..3)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "eth_getLogs", "params": [{}]}))
+        .collect();
+    let (st, v) = s
+        .raw_rpc(tok.as_deref(), serde_json::to_vec(&batch).unwrap())
+        .await;
     assert_eq!(st, 429, "{v}");
     assert!(error_message(&v).contains("split the batch"), "{v}");
     // Another credential has its own budget.
-    let (_, c) = s.admin(Method::POST, "/v1/credentials", Some(json!({"name": "other", "methods": ["read"]}))).await;
-    let (st, _) = s.rpc_as(c["token"].as_str(), "eth_chainId", json!([])).await;
+    let (_, c) = s
+        .admin(
+            Method::POST,
+            "/v1/credentials",
+            Some(json!({"name": "other", "methods": ["read"]})),
+        )
+        .await;
+    let (st, _) = s
+        .rpc_as(c["token"].as_str(), "eth_chainId", json!([]))
+        .await;
     assert_eq!(st, 200);
 }
 
@@ -130,15 +209,35 @@ async fn firewall_refusals_are_clear_and_counted() {
 
     let (_, v) = s.rpc("admin_peers", json!([])).await;
     assert_eq!(error_code(&v), -32001);
-    assert!(error_message(&v).contains("`admin_` namespace is never forwarded"), "{v}");
+    assert!(
+        error_message(&v).contains("`admin_` namespace is never forwarded"),
+        "{v}"
+    );
 
     // A huge eth_getLogs range is refused before it reaches the node (the upstream here is
     // not even running).
-    let (_, v) = s.rpc("eth_getLogs", json!([{"fromBlock": "0x0", "toBlock": "0xf4240"}])).await;
+    let (_, v) = s
+        .rpc(
+            "eth_getLogs",
+            json!([{"fromBlock": "0x0", "toBlock": "0xf4240"}]),
+        )
+        .await;
     assert_eq!(error_code(&v), -32001, "{v}");
-    assert!(error_message(&v).contains("1000001 blocks exceeds the limit of 1000"), "{v}");
-    let (_, v) = s.rpc("eth_getLogs", json!([{"fromBlock": "0x0", "toBlock": "0x10"}])).await;
-    assert_eq!(error_code(&v), -32005, "a narrow range is forwarded (and fails upstream here): {v}");
+    assert!(
+        error_message(&v).contains("1000001 blocks exceeds the limit of 1000"),
+        "{v}"
+    );
+    let (_, v) = s
+        .rpc(
+            "eth_getLogs",
+            json!([{"fromBlock": "0x0", "toBlock": "0x10"}]),
+        )
+        .await;
+    assert_eq!(
+        error_code(&v),
+        -32005,
+        "a narrow range is forwarded (and fails upstream here): {v}"
+    );
 
     // A credential with its own method allowlist.
     let (st, c) = s
@@ -150,9 +249,20 @@ async fn firewall_refusals_are_clear_and_counted() {
     assert_eq!(v["result"], "0x7a69");
     let (_, v) = s.rpc_as(Some(tok), "eth_accounts", json!([])).await;
     assert_eq!(error_code(&v), -32001);
-    assert!(error_message(&v).contains("not in the method allowlist"), "{v}");
+    assert!(
+        error_message(&v).contains("not in the method allowlist"),
+        "{v}"
+    );
 
-    let m = s.http.get(format!("{}/metrics", s.addr)).send().await.unwrap().text().await.unwrap();
+    let m = s
+        .http
+        .get(format!("{}/metrics", s.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for series in [
         "palisade_firewall_denied_total{reason=\"hard_denied\"} 1",
         "palisade_firewall_denied_total{reason=\"get_logs_range\"} 1",
@@ -194,7 +304,10 @@ async fn slow_headers_are_cut_off() {
     }
     let took = started.elapsed();
     assert!(closed, "connection still open after {took:?}");
-    assert!(took < Duration::from_millis(2500), "closed only after {took:?}");
+    assert!(
+        took < Duration::from_millis(2500),
+        "closed only after {took:?}"
+    );
     // An idle connection that sends nothing is closed too.
     let mut c = TcpStream::connect(local(port)).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -207,30 +320,114 @@ async fn slow_headers_are_cut_off() {
 // ------------------------------------------------------------------------------- TLS and mTLS
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A CA, a server certificate for 127.0.0.1 and a client certificate signed by `ca`.
 fn mint(dir: &Path, ca: &str, name: &str, server: bool) {
     if !dir.join(format!("{ca}.pem")).exists() {
-        openssl(dir, &["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", &format!("{ca}.key"), "-out", &format!("{ca}.pem"), "-days", "2", "-subj", &format!("/CN={ca}")]);
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.pem"),
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN={ca}"),
+            ],
+        );
     }
-    openssl(dir, &["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", &format!("{name}.key"), "-out", &format!("{name}.csr"), "-subj", &format!("/CN={name}")]);
-    let ext = if server { "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n" } else { "extendedKeyUsage=clientAuth\n" };
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={name}"),
+        ],
+    );
+    let ext = if server {
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+    } else {
+        "extendedKeyUsage=clientAuth\n"
+    };
     std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
-    openssl(dir, &["x509", "-req", "-in", &format!("{name}.csr"), "-CA", &format!("{ca}.pem"), "-CAkey", &format!("{ca}.key"), "-CAcreateserial", "-out", &format!("{name}.pem"), "-days", "2", "-extfile", &format!("{name}.ext")]);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "2",
+            "-extfile",
+            &format!("{name}.ext"),
+        ],
+    );
 }
 
 fn der_fingerprint(pem_path: &Path) -> String {
-    let out = Command::new("openssl").args(["x509", "-in", pem_path.to_str().unwrap(), "-noout", "-fingerprint", "-sha256"]).output().unwrap();
+    let out = Command::new("openssl")
+        .args([
+            "x509",
+            "-in",
+            pem_path.to_str().unwrap(),
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ])
+        .output()
+        .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
-    s.trim().rsplit('=').next().unwrap().replace(':', "").to_ascii_lowercase()
+    s.trim()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .replace(':', "")
+        .to_ascii_lowercase()
 }
 
 fn client(dir: &Path, identity: Option<&str>) -> reqwest::Client {
     let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
-    let mut b = reqwest::Client::builder().use_rustls_tls().tls_built_in_root_certs(false).add_root_certificate(ca);
+    let mut b = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca);
     if let Some(name) = identity {
         let mut pem = std::fs::read(dir.join(format!("{name}.pem"))).unwrap();
         pem.extend(std::fs::read(dir.join(format!("{name}.key"))).unwrap());
@@ -245,6 +442,7 @@ async fn mtls_refuses_clients_without_a_valid_certificate_at_the_handshake() {
     let d = t.path();
     mint(d, "ca", "server", true);
     mint(d, "ca", "alice", false);
+    mint(d, "ca", "bob", false);
     mint(d, "rogue-ca", "mallory", false);
     let alice_fp = der_fingerprint(&d.join("alice.pem"));
     let port = free_port();
@@ -252,28 +450,59 @@ async fn mtls_refuses_clients_without_a_valid_certificate_at_the_handshake() {
         "[tls]\ncert = \"{0}/server.pem\"\nkey = \"{0}/server.key\"\nclient_ca = \"{0}/ca.pem\"\n[tls.client_credentials]\n\"{alice_fp}\" = \"00000000000000aa\"\n",
         d.display()
     );
-    let s = dev_with_config(d, &toml, &local(port), client(d, Some("alice")), "https").await;
+    let s = dev_with_config(d, &toml, &local(port), client(d, Some("bob")), "https").await;
 
     // No client certificate: the handshake fails, no HTTP exchange happens.
-    let err = client(d, None).get(format!("{}/healthz", s.addr)).send().await.unwrap_err();
+    let err = client(d, None)
+        .get(format!("{}/healthz", s.addr))
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_connect() || err.is_request(), "{err:?}");
     // A certificate from another CA: refused the same way.
     let mut pem = std::fs::read(d.join("mallory.pem")).unwrap();
     pem.extend(std::fs::read(d.join("mallory.key")).unwrap());
     let ca = reqwest::Certificate::from_pem(&std::fs::read(d.join("ca.pem")).unwrap()).unwrap();
-    let rogue = reqwest::Client::builder().use_rustls_tls().add_root_certificate(ca).identity(reqwest::Identity::from_pem(&pem).unwrap()).build().unwrap();
-    assert!(rogue.get(format!("{}/healthz", s.addr)).send().await.is_err());
+    let rogue = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(ca)
+        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    assert!(rogue
+        .get(format!("{}/healthz", s.addr))
+        .send()
+        .await
+        .is_err());
     // Plain HTTP on the TLS port gets nothing useful either.
-    assert!(reqwest::get(format!("http://{}/healthz", local(port))).await.map(|r| r.status().is_success()).unwrap_or(false) == false);
+    assert!(!reqwest::get(format!("http://{}/healthz", local(port)))
+        .await
+        .map(|r| r.status().is_success())
+        .unwrap_or(false));
 
-    // Alice's certificate is accepted; with the bearer token the request works.
+    // Bob's certificate (valid, not mapped) is accepted; with the bearer token the request works.
     let (st, v) = s.rpc("eth_chainId", json!([])).await;
     assert_eq!((st, v["result"].as_str()), (200, Some("0x7a69")), "{v}");
-    // Her certificate maps to a credential id (here one that does not exist): without a token
-    // the mapping is what authenticates, and it is refused with a clear reason.
-    let (st, v) = s.rpc_as(None, "eth_chainId", json!([])).await;
+    let (st, _) = s.rpc_as(None, "eth_chainId", json!([])).await;
+    assert_eq!(
+        st, 401,
+        "an unmapped certificate alone does not authenticate"
+    );
+    // Alice's certificate maps to a credential id (here one that does not exist): the mapping
+    // is what authenticates her, and it is refused with a clear reason.
+    let alice = Server {
+        child: Command::new("true").spawn().unwrap(),
+        addr: s.addr.clone(),
+        token: None,
+        http: client(d, Some("alice")),
+    };
+    let (st, v) = alice.rpc_as(None, "eth_chainId", json!([])).await;
     assert_eq!(st, 401, "{v}");
-    assert!(error_message(&v).contains("client certificate maps to unknown credential `00000000000000aa`"), "{v}");
+    assert!(
+        error_message(&v)
+            .contains("client certificate maps to unknown credential `00000000000000aa`"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -282,7 +511,10 @@ async fn tls_certificate_is_reloaded_without_restart() {
     let d = t.path();
     mint(d, "ca", "server", true);
     let port = free_port();
-    let toml = format!("[tls]\ncert = \"{0}/server.pem\"\nkey = \"{0}/server.key\"\nreload_interval_secs = 1\n", d.display());
+    let toml = format!(
+        "[tls]\ncert = \"{0}/server.pem\"\nkey = \"{0}/server.key\"\nreload_interval_secs = 1\n",
+        d.display()
+    );
     let s = dev_with_config(d, &toml, &local(port), client(d, None), "https").await;
     let served = || {
         let out = Command::new("sh")
@@ -290,12 +522,25 @@ async fn tls_certificate_is_reloaded_without_restart() {
             .arg(format!("openssl s_client -connect {} -tls1_3 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256", local(port)))
             .output()
             .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().rsplit('=').next().unwrap_or("").replace(':', "").to_ascii_lowercase()
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .rsplit('=')
+            .next()
+            .unwrap_or("")
+            .replace(':', "")
+            .to_ascii_lowercase()
     };
     let before = served();
     assert_eq!(before, der_fingerprint(&d.join("server.pem")));
     // TLS 1.2 is refused (TLS 1.3 only).
-    let tls12 = Command::new("sh").arg("-c").arg(format!("openssl s_client -connect {} -tls1_2 </dev/null", local(port))).output().unwrap();
+    let tls12 = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect {} -tls1_2 </dev/null",
+            local(port)
+        ))
+        .output()
+        .unwrap();
     assert!(!tls12.status.success(), "TLS 1.2 handshake succeeded");
 
     // New certificate files (new key, new serial): picked up within the reload interval.
@@ -322,7 +567,14 @@ fn anvil_bin() -> Option<std::path::PathBuf> {
     if let Ok(p) = std::env::var("ANVIL") {
         return Some(p.into());
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/e2e/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    if let Ok(out) = Command::new("sh").args(["-c", "command -v anvil"]).output() {
+        let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !p.is_empty() {
+            return Some(p.into());
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testing/e2e/js/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
     root.exists().then_some(root)
 }
 
@@ -338,18 +590,36 @@ async fn probe_flags_anvil_and_passes_palisade() {
         panic!("anvil not found: run testing/e2e/setup.sh (npm @foundry-rs/anvil) or set ANVIL");
     };
     let port = free_port();
-    let mut child = Command::new(anvil).args(["--port", &port.to_string(), "--silent"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = Command::new(anvil)
+        .args(["--port", &port.to_string(), "--silent"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(local(port)).is_err() {
         assert!(Instant::now() < deadline, "anvil did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let (code, out, err) = cli(&["probe", &format!("http://{}", local(port)), "--format", "json"], &[]);
+    let (code, out, err) = cli(
+        &[
+            "probe",
+            &format!("http://{}", local(port)),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(code, 1, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
-    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
     for want in ["rpc-accounts-exposed", "rpc-dev-namespace"] {
         assert!(ids.contains(&want), "{want} not in {ids:?}");
     }
