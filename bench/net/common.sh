@@ -2,7 +2,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 T="${CARGO_TARGET_DIR:-$ROOT/target}"
-PAL="$T/release/palisade"
+PAL="${PAL:-$T/release/palisade}"
 NB="$T/netbench/release/netbench"
 WORK="$(mktemp -d /tmp/palisade-net.XXXXXX)"
 PIDS=()
@@ -14,6 +14,7 @@ cleanup() {
 trap cleanup EXIT
 
 build() {
+  if [ -n "${SKIP_BUILD:-}" ]; then return 0; fi
   echo "# building palisade (release) and netbench" >&2
   (cd "$ROOT" && cargo build --release -q -p palisade)
   (cd "$ROOT/bench/net" && cargo build --release -q --target-dir "$T/netbench")
