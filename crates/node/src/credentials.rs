@@ -342,7 +342,12 @@ impl Credentials {
     }
 
     /// Suspends credential `id` (reversible; distinct from revocation). Idempotent.
-    pub fn suspend(&self, id: &str, reason: &str, incident: Option<&str>) -> Result<CredentialInfo, NodeError> {
+    pub fn suspend(
+        &self,
+        id: &str,
+        reason: &str,
+        incident: Option<&str>,
+    ) -> Result<CredentialInfo, NodeError> {
         self.update(id, |rec| {
             if rec.suspended.is_none() {
                 rec.suspended = Some(Suspension {
@@ -359,14 +364,28 @@ impl Credentials {
         self.update(id, |rec| rec.suspended = None)
     }
 
-    fn update(&self, id: &str, change: impl FnOnce(&mut CredentialRecord)) -> Result<CredentialInfo, NodeError> {
+    fn update(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut CredentialRecord),
+    ) -> Result<CredentialInfo, NodeError> {
         let path = format!("{PREFIX}{id}");
-        let raw = self.barrier.get(&path)?.ok_or_else(|| NodeError::NotFound(format!("unknown credential `{id}`")))?;
-        let mut rec: CredentialRecord = serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
+        let raw = self
+            .barrier
+            .get(&path)?
+            .ok_or_else(|| NodeError::NotFound(format!("unknown credential `{id}`")))?;
+        let mut rec: CredentialRecord =
+            serde_json::from_slice(&raw).map_err(|e| NodeError::Internal(e.to_string()))?;
         change(&mut rec);
         let new = serde_json::to_vec(&rec).map_err(|e| NodeError::Internal(e.to_string()))?;
         if new != raw {
-            self.barrier.apply(vec![palisade_barrier::Write::Put { path: path.clone(), value: new }], vec![(path, Some(raw))])?;
+            self.barrier.apply(
+                vec![palisade_barrier::Write::Put {
+                    path: path.clone(),
+                    value: new,
+                }],
+                vec![(path, Some(raw))],
+            )?;
         }
         // Drop the cached copy so the next request sees the change.
         self.cache.write().remove(id);
@@ -383,7 +402,11 @@ pub struct Suspension {
 }
 
 fn suspended(id: &str, s: &Suspension) -> NodeError {
-    let by = s.incident.as_deref().map(|i| format!(" by incident `{i}`")).unwrap_or_default();
+    let by = s
+        .incident
+        .as_deref()
+        .map(|i| format!(" by incident `{i}`"))
+        .unwrap_or_default();
     NodeError::Unauthenticated(format!(
         "API key `{id}` is suspended{by}; an administrator can reinstate it (`palisade credential reinstate {id}`)"
     ))
