@@ -115,9 +115,44 @@ const LITERALS: &[(&str, Trigger)] = &[
     ("Q~", Trigger::Azure),
 ];
 
-/// The keyword automaton, built once per scanner.
-pub struct Prefilter {
+/// Whether a keyword is frequent in ordinary code (`token`, `secret`, `password`, `://`). The
+/// frequent few and the rare many are searched by separate automata: mixed in one, the many
+/// rare patterns crowd the SIMD (Teddy) buckets of the frequent ones and nearly every position
+/// becomes a candidate.
+fn frequent(t: Trigger) -> bool {
+    matches!(t, Trigger::SecretName | Trigger::UrlCreds)
+}
+
+/// One automaton over a subset of [`KEYWORDS`] (`ids` maps its pattern ids to keyword ids).
+struct Group {
     ac: AhoCorasick,
+    ids: Vec<usize>,
+}
+
+impl Group {
+    fn build(pick: impl Fn(Trigger) -> bool) -> Result<Group, aho_corasick::BuildError> {
+        let ids: Vec<usize> = (0..KEYWORDS.len())
+            .filter(|&i| pick(KEYWORDS[i].1))
+            .collect();
+        let ac = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(ids.iter().map(|&i| KEYWORDS[i].0))?;
+        Ok(Group { ac, ids })
+    }
+
+    /// Leftmost-first match at or after `from`: (start, end, keyword id).
+    fn find(&self, data: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        let m = self
+            .ac
+            .find(aho_corasick::Input::new(data).range(from..data.len()))?;
+        let id = self.ids.get(m.pattern().as_usize()).copied()?;
+        Some((m.start(), m.end(), id))
+    }
+}
+
+/// The keyword automata, built once per scanner.
+pub struct Prefilter {
+    groups: [Group; 2],
     literals: Vec<(memchr::memmem::Finder<'static>, Trigger)>,
 }
 
@@ -142,15 +177,13 @@ impl Triggers {
 impl Prefilter {
     pub fn new() -> Result<Prefilter, aho_corasick::BuildError> {
         // Case-insensitive automata cannot use the SIMD (Teddy) prefilter, so the text is
-        // lower-cased first (a cheap vectorisable pass) and the automaton is case-sensitive.
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(KEYWORDS.iter().map(|(k, _)| k))?;
+        // lower-cased first (a cheap vectorisable pass) and the automata are case-sensitive.
+        let groups = [Group::build(frequent)?, Group::build(|t| !frequent(t))?];
         let literals = LITERALS
             .iter()
             .map(|(l, t)| (memchr::memmem::Finder::new(l.as_bytes()), *t))
             .collect();
-        Ok(Prefilter { ac, literals })
+        Ok(Prefilter { groups, literals })
     }
 
     pub fn scan(&self, data: &[u8]) -> Triggers {
@@ -160,7 +193,8 @@ impl Prefilter {
         let mut t = LOWER.with(|buf| {
             let mut buf = buf.borrow_mut();
             buf.clear();
-            buf.extend(data.iter().map(u8::to_ascii_lowercase));
+            buf.extend_from_slice(data);
+            buf.make_ascii_lowercase();
             self.scan_lower(&buf)
         });
         for (f, trig) in &self.literals {
@@ -171,9 +205,56 @@ impl Prefilter {
         t
     }
 
+    /// The matches one leftmost-first automaton over all of [`KEYWORDS`] would report
+    /// (non-overlapping; at equal starts the keyword listed first wins), merged from the
+    /// groups: a group's next match is searched again when an earlier match of another group
+    /// overlaps it.
     fn scan_lower(&self, data: &[u8]) -> Triggers {
         let mut t = Triggers::default();
-        for m in self.ac.find_iter(data) {
+        let mut next: [Option<(usize, usize, usize)>; 2] =
+            [self.groups[0].find(data, 0), self.groups[1].find(data, 0)];
+        let mut pos = 0usize;
+        loop {
+            for (g, slot) in self.groups.iter().zip(next.iter_mut()) {
+                if slot.is_some_and(|m| m.0 < pos) {
+                    *slot = g.find(data, pos);
+                }
+            }
+            let best = match next {
+                [Some(a), Some(b)] => {
+                    if (b.0, b.2) < (a.0, a.2) {
+                        b
+                    } else {
+                        a
+                    }
+                }
+                [Some(a), None] | [None, Some(a)] => a,
+                [None, None] => break,
+            };
+            let (start, end, id) = best;
+            pos = end.max(start + 1);
+            let Some(&(_, trig)) = KEYWORDS.get(id) else {
+                break;
+            };
+            t.bits |= 1 << (trig as u8);
+            let list = match trig {
+                Trigger::SecretName => &mut t.secret_names,
+                Trigger::NodeFlag => &mut t.node_flags,
+                Trigger::UrlCreds => &mut t.urls,
+                _ => continue,
+            };
+            if list.len() < 4096 {
+                list.push(start);
+            }
+        }
+        t
+    }
+
+    /// The same matches from one automaton over all keywords (reference for tests).
+    #[cfg(test)]
+    fn scan_lower_single(ac: &AhoCorasick, data: &[u8]) -> Triggers {
+        let mut t = Triggers::default();
+        for m in ac.find_iter(data) {
             let trig = KEYWORDS[m.pattern().as_usize()].1;
             t.bits |= 1 << (trig as u8);
             let list = match trig {
@@ -251,8 +332,47 @@ pub fn long_runs(data: &[u8], class: &Class, min: usize, out: &mut Vec<Range<usi
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_automata_match_one_automaton() {
+        let pf = Prefilter::new().unwrap();
+        let single = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(KEYWORDS.iter().map(|(k, _)| k))
+            .unwrap();
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"rpcpassword=hunter22 --http.addr 0.0.0.0 token=abc://x@y".to_vec(),
+            b"--rpc-http-host=0.0.0.0 mysecret_token ws://a:b@c --rpccorsdomain=* api_key".to_vec(),
+            b"c-http-cors c-ws-origins thrpc.api ciphertext priv_key infura.io/v3/".to_vec(),
+        ];
+        // every keyword and every pair of keywords, overlapping and adjacent
+        for (a, _) in KEYWORDS {
+            texts.push(a.as_bytes().to_vec());
+            for (b, _) in KEYWORDS {
+                for k in 0..a.len() {
+                    let mut t = a.as_bytes()[..k].to_vec();
+                    t.extend_from_slice(b.as_bytes());
+                    t.extend_from_slice(&a.as_bytes()[k..]);
+                    texts.push(t);
+                }
+                let mut t = a.as_bytes().to_vec();
+                t.extend_from_slice(b.as_bytes());
+                texts.push(t);
+            }
+        }
+        for t in &texts {
+            let got = pf.scan_lower(t);
+            let want = Prefilter::scan_lower_single(&single, t);
+            let s = String::from_utf8_lossy(t);
+            assert_eq!(got.bits, want.bits, "{s}");
+            assert_eq!(got.secret_names, want.secret_names, "{s}");
+            assert_eq!(got.node_flags, want.node_flags, "{s}");
+            assert_eq!(got.urls, want.urls, "{s}");
+        }
+    }
 
     #[test]
     fn long_runs_finds_every_run() {

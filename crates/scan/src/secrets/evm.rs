@@ -136,17 +136,36 @@ enum Context {
     None,
 }
 
+/// Words of the last 80 bytes of `text`, as far as [`classify`] needs them: it only asks
+/// about them when one is `private`, `priv`, `privkey`, `privatekey` or `secret`, so text that
+/// contains neither `priv` nor `secret` (in any case) yields no words at all (no allocation on
+/// the hot path: most 64-hex values are hashes on lines without such words).
+fn tail_tokens(text: &str) -> Vec<String> {
+    let mut from = text.len().saturating_sub(80);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let tail = &text[from..];
+    let b = tail.as_bytes();
+    let has = |w: &[u8]| b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
+    if has(b"priv") || has(b"secret") {
+        name_tokens(tail)
+    } else {
+        Vec::new()
+    }
+}
+
 fn classify(src: &Source<'_>, start: usize) -> Context {
     let line = src.line_range(start);
     let prefix = src.slice(line.start..start);
     let mut name = name_before(prefix);
-    let mut prefix_tokens = name_tokens(&prefix[prefix.len().saturating_sub(80)..]);
+    let mut prefix_tokens = tail_tokens(prefix);
     if name.is_empty() && !prefix.bytes().any(|b| b.is_ascii_alphabetic()) {
         // value alone on its line (`accounts: [` above it, or a key file)
         if let Some(prev) = src.prev_line_range(start) {
             let p = src.slice(prev);
             name = name_before(p.trim_end());
-            prefix_tokens = name_tokens(&p[p.len().saturating_sub(80)..]);
+            prefix_tokens = tail_tokens(p);
         }
         let rest = src
             .slice(start..line.end)
@@ -266,15 +285,14 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
         let Some(span) = candidate(bytes, run) else {
             continue;
         };
-        let digits = src.slice(run.clone()).to_ascii_lowercase();
-        let Ok(raw) = hex::decode(&digits) else {
-            continue;
-        };
-        let Some(sk) = keys::secp_secret(&raw) else {
-            continue;
-        };
         let mut arr = [0u8; 32];
-        arr.copy_from_slice(&raw);
+        if hex::decode_to_slice(&bytes[run.clone()], &mut arr).is_err() {
+            continue;
+        }
+        let Some(sk) = keys::secp_secret(&arr) else {
+            continue;
+        };
+        let raw = arr.to_vec();
         let ctx = classify(src, span.start);
         if ctx == Context::Jwt {
             out.push(Hit::secret(

@@ -44,7 +44,7 @@ fn looks_like_code(v: &str) -> bool {
 /// Decides whether `value` under `name` is a plausible literal secret.
 pub fn literal_secret(name: &str, value: &str) -> bool {
     let tokens = name_tokens(name);
-    if !is_secret_name(&tokens) || is_placeholder(value) || looks_like_code(value) {
+    if !is_secret_name(&tokens) {
         return false;
     }
     let password = tokens.iter().any(|t| {
@@ -53,6 +53,13 @@ pub fn literal_secret(name: &str, value: &str) -> bool {
             "password" | "passwd" | "passphrase" | "pwd" | "pass"
         )
     });
+    // the length bound first: it is free, the placeholder markers are not
+    if value.len() < if password { 8 } else { 16 }
+        || is_placeholder(value)
+        || looks_like_code(value)
+    {
+        return false;
+    }
     if password {
         value.len() >= 8 && entropy(value) >= 2.5 && char_classes(value) >= 2
     } else {

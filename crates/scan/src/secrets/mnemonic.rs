@@ -47,24 +47,41 @@ pub fn detect(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
             continue;
         }
         let text = src.slice(run.clone());
-        // maximal streaks of list words separated by single spaces
-        let mut streak: Vec<(usize, &str)> = Vec::new();
-        let mut words = Vec::new();
-        let mut pos = 0;
-        for w in text.split(' ') {
-            words.push((pos, w));
-            pos += w.len() + 1;
-        }
-        words.push((pos, "")); // sentinel ends the last streak
-        for (off, w) in words {
-            if !w.is_empty() && keys::bip39_index(w).is_some() {
-                streak.push((off, w));
+        // maximal streaks of list words separated by single spaces (counted without
+        // allocating; only a streak of twelve or more is collected)
+        let mut streak_start = 0usize;
+        let mut streak_len = 0usize;
+        let mut streak_end = 0usize;
+        let tb = text.as_bytes();
+        let mut pos = 0usize;
+        while pos <= tb.len() + 1 {
+            // the word at `pos` (a run is ASCII: lower-case letters and spaces); past the end
+            // an empty sentinel word ends the last streak
+            let off = pos;
+            let end = match tb.get(off..) {
+                Some(rest) => memchr::memchr(b' ', rest).map_or(tb.len(), |i| off + i),
+                None => off,
+            };
+            pos = end + 1;
+            let w = text.get(off..end).unwrap_or("");
+            if (3..=8).contains(&w.len()) && keys::bip39_index(w).is_some() {
+                if streak_len == 0 {
+                    streak_start = off;
+                }
+                streak_len += 1;
+                streak_end = off + w.len();
                 continue;
             }
-            if streak.len() >= 12 {
+            if streak_len >= 12 {
+                let mut streak: Vec<(usize, &str)> = Vec::with_capacity(streak_len);
+                let mut p = streak_start;
+                for w in text.get(streak_start..streak_end).unwrap_or("").split(' ') {
+                    streak.push((p, w));
+                    p += w.len() + 1;
+                }
                 report(src, run.start, &streak, out);
             }
-            streak.clear();
+            streak_len = 0;
         }
     }
 }
