@@ -388,8 +388,8 @@ impl TxRequest {
     }
 
     /// The transaction type that [`TxRequest::build`] produces: the explicit `type`, else
-    /// inferred (authorizationList → 4, blob fields → 3, EIP-1559 fees → 2, accessList with
-    /// gasPrice → 1, gasPrice → 0, no fees yet → 2).
+    /// inferred (authorizationList → 4, blob fields → 3, EIP-1559 fees → 2, an accessList (even
+    /// empty) with gasPrice → 1, gasPrice → 0, no fees yet → 2).
     pub fn tx_type(&self) -> u8 {
         if let Some(t) = self.tx_type {
             t
@@ -400,7 +400,9 @@ impl TxRequest {
         } else if self.max_fee_per_gas.is_some() || self.max_priority_fee_per_gas.is_some() {
             EIP1559
         } else if self.gas_price.is_some() {
-            if self.access_list.as_ref().is_some_and(|l| !l.0.is_empty()) {
+            // A present `accessList`, even an empty one, selects EIP-2930: that is how geth's
+            // SendTxArgs, ethers, viem and eth-account all infer the type.
+            if self.access_list.is_some() {
                 EIP2930
             } else {
                 LEGACY

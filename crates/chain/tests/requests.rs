@@ -252,3 +252,16 @@ fn raw_transactions_are_bounded_and_exact() {
     let e = decode_raw_tx(&high).unwrap_err().to_string();
     assert!(e.contains("cannot recover the sender"), "{e}");
 }
+
+#[test]
+fn gas_price_with_empty_access_list_is_eip2930_like_every_client() {
+    let req = palisade_chain::parse_tx_request(&serde_json::json!({
+        "from": "0x7be2861B09cffBE883585427F5c9e610ADDaD1bf", "to": "0x3535353535353535353535353535353535353535",
+        "nonce": "0x1", "gas": "0x5208", "gasPrice": "0x3b9aca00", "value": "0x1", "chainId": "0x1", "accessList": []
+    }))
+    .unwrap();
+    assert_eq!(req.tx_type(), 1);
+    assert_eq!(req.build(1).unwrap().tx_type(), 1);
+    let legacy = palisade_chain::parse_tx_request(&serde_json::json!({"to": "0x3535353535353535353535353535353535353535", "gasPrice": "0x1"})).unwrap();
+    assert_eq!(legacy.tx_type(), 0);
+}
