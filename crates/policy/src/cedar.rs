@@ -62,6 +62,10 @@ permit (principal, action in Palisade::Action::"admin", resource)
 when { principal.admin };
 "#;
 
+/// The members of the `sign` action group (everything else is in `admin`); must match
+/// [`SCHEMA`].
+const SIGN_ACTIONS: &[&str] = &["sign_transaction", "send_transaction", "send_raw_transaction", "sign_message", "sign_typed_data"];
+
 /// A Cedar decision with its reasons (policy ids, or errors), kept for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CedarDecision {
@@ -70,7 +74,6 @@ pub struct CedarDecision {
 }
 
 pub struct CedarEngine {
-    schema: Schema,
     policies: PolicySet,
     authorizer: Authorizer,
 }
@@ -125,7 +128,6 @@ impl CedarEngine {
             )));
         }
         Ok(Self {
-            schema,
             policies,
             authorizer: Authorizer::new(),
         })
@@ -165,11 +167,18 @@ impl CedarEngine {
         let run = || -> Result<CedarDecision, PolicyError> {
             let (pid, pe) = self.principal_entity(principal)?;
             let (rid, re) = resource;
-            let entities = Entities::from_entities([pe, re], Some(&self.schema))
+            // Policies were validated strictly against the schema at load, and the entities and
+            // context are built here with the schema's types; re-validating them per request
+            // would cost more than the decision itself.
+            let aid = action_uid(action)?;
+            let group = action_uid(if SIGN_ACTIONS.contains(&action) { "sign" } else { "admin" })?;
+            let ae = Entity::new_no_attrs(aid.clone(), HashSet::from([group.clone()]));
+            let ge = Entity::new_no_attrs(group, HashSet::new());
+            let entities = Entities::from_entities([pe, re, ae, ge], None)
                 .map_err(|e| PolicyError::Internal(format!("entities: {e}")))?;
             let context = Context::from_pairs(context)
                 .map_err(|e| PolicyError::Internal(format!("context: {e}")))?;
-            let request = Request::new(pid, action_uid(action)?, rid, context, Some(&self.schema))
+            let request = Request::new(pid, aid, rid, context, None)
                 .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
             let response = self
                 .authorizer
