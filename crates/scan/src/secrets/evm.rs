@@ -147,8 +147,16 @@ fn tail_tokens(text: &str) -> Vec<String> {
     }
     let tail = &text[from..];
     let b = tail.as_bytes();
-    let has = |w: &[u8]| b.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w));
-    if has(b"priv") || has(b"secret") {
+    let at = |i: usize, w: &[u8]| {
+        b.get(i..i + w.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(w))
+    };
+    let found = (0..b.len()).any(|i| match b[i] | 0x20 {
+        b'p' => at(i + 1, b"riv"),
+        b's' => at(i + 1, b"ecret"),
+        _ => false,
+    });
+    if found {
         name_tokens(tail)
     } else {
         Vec::new()

@@ -58,10 +58,12 @@ pub fn detect(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
             // the word at `pos` (a run is ASCII: lower-case letters and spaces); past the end
             // an empty sentinel word ends the last streak
             let off = pos;
-            let end = match tb.get(off..) {
-                Some(rest) => memchr::memchr(b' ', rest).map_or(tb.len(), |i| off + i),
-                None => off,
-            };
+            // words are short: a plain loop beats a memchr call
+            let mut end = off.min(tb.len());
+            while end < tb.len() && tb[end] != b' ' {
+                end += 1;
+            }
+            let end = end.max(off);
             pos = end + 1;
             let w = text.get(off..end).unwrap_or("");
             if (3..=8).contains(&w.len()) && keys::bip39_index(w).is_some() {

@@ -178,7 +178,14 @@ pub fn is_placeholder(value: &str) -> bool {
     if l.starts_with('$') || l.starts_with('%') || l.starts_with('@') && l.len() < 40 {
         return true;
     }
-    if MARKERS.iter().any(|m| l.contains(m)) {
+    // one automaton over all markers (37 substring searches cost more than the rest)
+    static MARKER_AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    let found = match MARKER_AC.get_or_init(|| aho_corasick::AhoCorasick::new(MARKERS).ok()) {
+        Some(ac) => ac.is_match(&l),
+        None => MARKERS.iter().any(|m| l.contains(m)),
+    };
+    if found {
         return true;
     }
     if matches!(l.as_str(), "true" | "false" | "yes" | "no" | "on" | "off") {
