@@ -185,7 +185,10 @@ async fn rate_limits_answer_429_with_retry_after_and_count_batch_items() {
         .raw_rpc(tok.as_deref(), serde_json::to_vec(&batch).unwrap())
         .await;
     assert_eq!(st, 429, "{v}");
-    assert!(error_message(&v).contains("split the batch"), "{v}");
+    // Every item of the refused batch is answered with its own id.
+    assert_eq!(v.as_array().map(Vec::len), Some(3), "{v}");
+    assert_eq!(v[2]["id"], 2, "{v}");
+    assert!(error_message(&v[0]).contains("split the batch"), "{v}");
     // Another credential has its own budget.
     let (_, c) = s
         .admin(

@@ -68,6 +68,19 @@ fn error_response(status: StatusCode, id: Value, e: RpcError) -> Response {
     r
 }
 
+/// Answers every request in `parsed` (one object or a batch) with `e`, each with its own id.
+fn refuse_all(parsed: &Value, status: StatusCode, e: RpcError) -> Response {
+    let one = |item: &Value| json!({"jsonrpc": "2.0", "id": item.get("id").cloned().unwrap_or(Value::Null), "error": e.to_json()});
+    let mut r = match parsed {
+        Value::Array(items) if !items.is_empty() => (status, Json(Value::Array(items.iter().map(one).collect()))).into_response(),
+        other => (status, Json(one(other))).into_response(),
+    };
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+    }
+    r
+}
+
 async fn handle(
     app: AppState,
     peer: SocketAddr,
@@ -77,48 +90,46 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let node = app.node;
+    // Parse first so that every refusal below can answer each request with its own id:
+    // clients such as ethers match answers to requests by id (and batch by default), and an
+    // error with `"id": null` reaches the application as "missing response".
+    let parsed: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_response(
+                StatusCode::OK,
+                Value::Null,
+                RpcError::new(PARSE_ERROR, format!("parse error: body is not valid JSON ({e})")),
+            )
+        }
+    };
+    let refuse = |status: StatusCode, e: RpcError| refuse_all(&parsed, status, e);
     if node.is_sealed() {
-        return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into());
+        return refuse(StatusCode::OK, NodeError::Sealed.into());
     }
     // mTLS: a client certificate mapped to a credential authenticates the request.
     let cert_principal = match crate::tls::cert_principal(&node, meta.as_deref(), &headers) {
         Ok(p) => p,
-        Err(e) => return error_response(StatusCode::UNAUTHORIZED, Value::Null, e),
+        Err(e) => return refuse(StatusCode::UNAUTHORIZED, e),
     };
     let token = match auth::token(&headers) {
         Ok(Some(t)) => t,
         Ok(None) if cert_principal.is_some() => String::new(),
         Ok(None) => {
             node.audit_refusal(None, "rpc", "no API key");
-            return error_response(
+            return refuse(
                 StatusCode::UNAUTHORIZED,
-                Value::Null,
-                RpcError::new(
-                    UNAUTHENTICATED,
-                    "missing API key: send `Authorization: Bearer <API key>`",
-                ),
+                RpcError::new(UNAUTHENTICATED, "missing API key: send `Authorization: Bearer <API key>`"),
             );
         }
-        Err(why) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                Value::Null,
-                RpcError::new(UNAUTHENTICATED, why),
-            )
-        }
+        Err(why) => return refuse(StatusCode::UNAUTHORIZED, RpcError::new(UNAUTHENTICATED, why)),
     };
     let principal = match cert_principal.map_or_else(|| node.authenticate(&token), Ok) {
         Ok(p) => p,
-        Err(NodeError::Sealed) => {
-            return error_response(StatusCode::OK, Value::Null, NodeError::Sealed.into())
-        }
+        Err(NodeError::Sealed) => return refuse(StatusCode::OK, NodeError::Sealed.into()),
         Err(e) => {
             node.audit_refusal(None, "rpc", &e.to_string());
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                Value::Null,
-                RpcError::new(UNAUTHENTICATED, e.to_string()),
-            );
+            return refuse(StatusCode::UNAUTHORIZED, RpcError::new(UNAUTHENTICATED, e.to_string()));
         }
     };
     let ctx = RequestCtx {
@@ -130,26 +141,15 @@ async fn handle(
             Some(id) => format!("chain {id} is not configured on this Palisade"),
             None => "no chain is configured: add a `[[chains]]` upstream to the config (or `--upstream` in dev mode)".to_string(),
         };
-        return error_response(StatusCode::OK, Value::Null, RpcError::new(UPSTREAM, msg));
-    };
-    let parsed: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => {
-            return error_response(
-                StatusCode::OK,
-                Value::Null,
-                RpcError::new(
-                    PARSE_ERROR,
-                    format!("parse error: body is not valid JSON ({e})"),
-                ),
-            )
-        }
+        return refuse(StatusCode::OK, RpcError::new(UPSTREAM, msg));
     };
     // Rate limits in cost units: every item of a batch counts.
     if let Some(m) = &meta {
         let cost = m.guard.limits.cost_of(&parsed);
         if let Err(l) = m.guard.limits.check_rpc(&ctx.principal.credential_id, peer.ip(), cost) {
-            return crate::server::too_many(&l, false);
+            let mut r = refuse(StatusCode::TOO_MANY_REQUESTS, RpcError::new(crate::server::RATE_LIMITED, l.message()));
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(l.retry_after_secs()));
+            return r;
         }
     }
     match parsed {

@@ -290,22 +290,24 @@ fn default_upstream_timeout() -> u64 {
 fn default_reload_secs() -> u64 {
     5
 }
+// Defaults sized so one credential can sustain the signing budget (1,000 signs/s at cost 5)
+// and bursts such as 50 concurrent sends; tighten per deployment in `[rate_limits]`.
 fn default_per_credential() -> Option<Quota> {
     Some(Quota {
-        rate: 200.0,
-        burst: 400,
+        rate: 5_000.0,
+        burst: 10_000,
     })
 }
 fn default_per_ip() -> Option<Quota> {
     Some(Quota {
-        rate: 500.0,
-        burst: 1000,
+        rate: 10_000.0,
+        burst: 20_000,
     })
 }
 fn default_global() -> Option<Quota> {
     Some(Quota {
-        rate: 20_000.0,
-        burst: 40_000,
+        rate: 50_000.0,
+        burst: 100_000,
     })
 }
 fn default_costs() -> BTreeMap<String, u32> {
