@@ -249,7 +249,7 @@ impl Approvals {
         if voter.credential_id == rec.requester {
             return Err(ApprovalError::SelfApproval(voter.credential_id.clone()));
         }
-        if !voter.cedar_groups.iter().any(|g| *g == rec.group) {
+        if !voter.cedar_groups.contains(&rec.group) {
             return Err(ApprovalError::NotInGroup {
                 credential: voter.credential_id.clone(),
                 group: rec.group.clone(),

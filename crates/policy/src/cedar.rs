@@ -304,9 +304,7 @@ impl CedarEngine {
         source_ip: Option<std::net::IpAddr>,
         now: i64,
     ) -> CedarDecision {
-        let resource = uid("Palisade::System", "palisade").and_then(|id| {
-            Ok::<_, PolicyError>((id.clone(), Entity::new_no_attrs(id, HashSet::new())))
-        });
+        let resource = uid("Palisade::System", "palisade").map(|id| (id.clone(), Entity::new_no_attrs(id, HashSet::new())));
         let resource = match resource {
             Ok(r) => r,
             Err(e) => {
