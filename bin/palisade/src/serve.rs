@@ -89,8 +89,15 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if !config.listen.ip().is_loopback() {
             bail!("--dev refuses to listen on non-loopback address {}: dev mode auto-unseals and prints a root token", config.listen);
         }
-        if let Some(a) = config.admin_listener.as_ref().filter(|a| !a.listen.ip().is_loopback()) {
-            bail!("--dev refuses an admin listener on non-loopback address {}", a.listen);
+        if let Some(a) = config
+            .admin_listener
+            .as_ref()
+            .filter(|a| !a.listen.ip().is_loopback())
+        {
+            bail!(
+                "--dev refuses an admin listener on non-loopback address {}",
+                a.listen
+            );
         }
         let dir = tempfile::Builder::new()
             .prefix("palisade-dev-")

@@ -2,7 +2,12 @@
 //! AES-GCM per record through the barrier) at several concurrencies, and verification speed
 //! (entries per second) online (through the barrier) and offline (exported JSON lines).
 //! Run: `cargo bench -p palisade-audit --bench audit` (or `bench/audit.sh`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benchmark")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "benchmark"
+)]
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,8 +32,15 @@ fn record(i: u64) -> AuditRecord {
 }
 
 fn main() {
-    let total: u64 = std::env::var("AUDIT_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let total: u64 = std::env::var("AUDIT_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     println!("| concurrency | appends | seconds | durable appends/s |");
     println!("|---:|---:|---:|---:|");
     let mut last = None;
@@ -36,10 +48,20 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(RedbStorage::open(&dir.path().join("a.redb")).unwrap());
         let barrier = Arc::new(Barrier::new(storage));
-        let shares = barrier.init(InitRequest::Shamir { shares: 1, threshold: 1 }).unwrap().shares;
+        let shares = barrier
+            .init(InitRequest::Shamir {
+                shares: 1,
+                threshold: 1,
+            })
+            .unwrap()
+            .shares;
         barrier.submit_share(shares[0].expose_secret()).unwrap();
         let log = Arc::new(AuditLog::start(barrier.clone()).unwrap());
-        let n = if conc == 1 { (total / 100).max(200) } else { total };
+        let n = if conc == 1 {
+            (total / 100).max(200)
+        } else {
+            total
+        };
         let started = Instant::now();
         rt.block_on(async {
             let mut tasks = Vec::new();
@@ -68,7 +90,11 @@ fn main() {
     println!();
     println!("| verification | entries | seconds | entries/s |");
     println!("|---|---:|---:|---:|");
-    println!("| online (barrier: decrypt + hash) | {} | {secs:.2} | {:.0} |", head.size, head.size as f64 / secs);
+    println!(
+        "| online (barrier: decrypt + hash) | {} | {secs:.2} | {:.0} |",
+        head.size,
+        head.size as f64 / secs
+    );
     let raw = log.raw_entries(0, n).unwrap();
     let mut text = Vec::new();
     for r in &raw {
@@ -80,5 +106,9 @@ fn main() {
     let started = Instant::now();
     let report = verify::verify_export(text.as_slice(), &[cp]).unwrap();
     let secs = started.elapsed().as_secs_f64();
-    println!("| offline (exported JSON lines + signed checkpoint) | {} | {secs:.2} | {:.0} |", report.entries, report.entries as f64 / secs);
+    println!(
+        "| offline (exported JSON lines + signed checkpoint) | {} | {secs:.2} | {:.0} |",
+        report.entries,
+        report.entries as f64 / secs
+    );
 }

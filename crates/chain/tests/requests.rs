@@ -262,6 +262,9 @@ fn gas_price_with_empty_access_list_is_eip2930_like_every_client() {
     .unwrap();
     assert_eq!(req.tx_type(), 1);
     assert_eq!(req.build(1).unwrap().tx_type(), 1);
-    let legacy = palisade_chain::parse_tx_request(&serde_json::json!({"to": "0x3535353535353535353535353535353535353535", "gasPrice": "0x1"})).unwrap();
+    let legacy = palisade_chain::parse_tx_request(
+        &serde_json::json!({"to": "0x3535353535353535353535353535353535353535", "gasPrice": "0x1"}),
+    )
+    .unwrap();
     assert_eq!(legacy.tx_type(), 0);
 }

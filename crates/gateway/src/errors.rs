@@ -72,7 +72,9 @@ impl From<NodeError> for RpcError {
                 return RpcError {
                     code: PENDING_APPROVAL,
                     message: e.to_string(),
-                    data: Some(serde_json::json!({"approval_id": id, "wait": format!("/v1/approvals/{id}")})),
+                    data: Some(
+                        serde_json::json!({"approval_id": id, "wait": format!("/v1/approvals/{id}")}),
+                    ),
                 };
             }
             NodeError::Conflict(_) | NodeError::Audit(_) | NodeError::Internal(_) => INTERNAL,

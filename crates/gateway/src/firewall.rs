@@ -89,11 +89,7 @@ pub fn classify(method: &str) -> Verdict {
 
 /// Whether the credential's own method allowlist (if it has one) admits `method`. Entries are
 /// exact names or namespace wildcards such as `eth_*`.
-pub fn credential_allows(
-    node: &Arc<Node>,
-    ctx: &RequestCtx,
-    method: &str,
-) -> Result<(), RpcError> {
+pub fn credential_allows(node: &Arc<Node>, ctx: &RequestCtx, method: &str) -> Result<(), RpcError> {
     let Some(list) = node.credentials().rpc_methods(&ctx.principal.credential_id) else {
         return Ok(());
     };

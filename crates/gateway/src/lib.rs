@@ -5,15 +5,15 @@
 
 mod admin;
 mod audit_api;
-mod governance_api;
-mod signed;
 mod auth;
 mod errors;
 pub mod firewall;
+mod governance_api;
 pub mod limits;
 pub mod metrics;
 mod rpc;
 mod server;
+mod signed;
 pub mod tls;
 
 use std::sync::Arc;
@@ -68,16 +68,25 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/v1/restore", post(admin::restore))
         .route("/v1/audit/head", get(admin::audit_head))
         .route("/v1/audit/verify", post(admin::audit_verify))
-        .route("/v1/policy", get(governance_api::get_policy).put(governance_api::put_policy))
+        .route(
+            "/v1/policy",
+            get(governance_api::get_policy).put(governance_api::put_policy),
+        )
         .route("/v1/policy/test", post(governance_api::test_policy))
         .route("/v1/approvals", get(governance_api::list_approvals))
         .route("/v1/approvals/{id}", get(governance_api::get_approval))
         .route("/v1/approvals/{id}/accept", post(governance_api::accept))
         .route("/v1/approvals/{id}/reject", post(governance_api::reject))
         .merge(audit_api::routes())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), audit_api::block_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_api::block_guard,
+        ))
         .fallback(admin::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), signed::require_signature))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            signed::require_signature,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -72,11 +72,16 @@ fn error_response(status: StatusCode, id: Value, e: RpcError) -> Response {
 fn refuse_all(parsed: &Value, status: StatusCode, e: RpcError) -> Response {
     let one = |item: &Value| json!({"jsonrpc": "2.0", "id": item.get("id").cloned().unwrap_or(Value::Null), "error": e.to_json()});
     let mut r = match parsed {
-        Value::Array(items) if !items.is_empty() => (status, Json(Value::Array(items.iter().map(one).collect()))).into_response(),
+        Value::Array(items) if !items.is_empty() => {
+            (status, Json(Value::Array(items.iter().map(one).collect()))).into_response()
+        }
         other => (status, Json(one(other))).into_response(),
     };
     if status == StatusCode::UNAUTHORIZED {
-        r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        r.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
     }
     r
 }
@@ -99,7 +104,10 @@ async fn handle(
             return error_response(
                 StatusCode::OK,
                 Value::Null,
-                RpcError::new(PARSE_ERROR, format!("parse error: body is not valid JSON ({e})")),
+                RpcError::new(
+                    PARSE_ERROR,
+                    format!("parse error: body is not valid JSON ({e})"),
+                ),
             )
         }
     };
@@ -119,17 +127,28 @@ async fn handle(
             node.audit_refusal(None, "rpc", "no API key");
             return refuse(
                 StatusCode::UNAUTHORIZED,
-                RpcError::new(UNAUTHENTICATED, "missing API key: send `Authorization: Bearer <API key>`"),
+                RpcError::new(
+                    UNAUTHENTICATED,
+                    "missing API key: send `Authorization: Bearer <API key>`",
+                ),
             );
         }
-        Err(why) => return refuse(StatusCode::UNAUTHORIZED, RpcError::new(UNAUTHENTICATED, why)),
+        Err(why) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                RpcError::new(UNAUTHENTICATED, why),
+            )
+        }
     };
     let principal = match cert_principal.map_or_else(|| node.authenticate(&token), Ok) {
         Ok(p) => p,
         Err(NodeError::Sealed) => return refuse(StatusCode::OK, NodeError::Sealed.into()),
         Err(e) => {
             node.audit_refusal(None, "rpc", &e.to_string());
-            return refuse(StatusCode::UNAUTHORIZED, RpcError::new(UNAUTHENTICATED, e.to_string()));
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                RpcError::new(UNAUTHENTICATED, e.to_string()),
+            );
         }
     };
     let ctx = RequestCtx {
@@ -146,9 +165,19 @@ async fn handle(
     // Rate limits in cost units: every item of a batch counts.
     if let Some(m) = &meta {
         let cost = m.guard.limits.cost_of(&parsed);
-        if let Err(l) = m.guard.limits.check_rpc(&ctx.principal.credential_id, peer.ip(), cost) {
-            let mut r = refuse(StatusCode::TOO_MANY_REQUESTS, RpcError::new(crate::server::RATE_LIMITED, l.message()));
-            r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(l.retry_after_secs()));
+        if let Err(l) = m
+            .guard
+            .limits
+            .check_rpc(&ctx.principal.credential_id, peer.ip(), cost)
+        {
+            let mut r = refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                RpcError::new(crate::server::RATE_LIMITED, l.message()),
+            );
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(l.retry_after_secs()),
+            );
             return r;
         }
     }
@@ -354,13 +383,17 @@ async fn dispatch(
         "eth_signTransaction" => {
             let p = params_array(method, &params, 1, 1)?;
             let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
-            let signed = node.sign_transaction(ctx, method, chain, req, &p[0], None).await?;
+            let signed = node
+                .sign_transaction(ctx, method, chain, req, &p[0], None)
+                .await?;
             Ok(json!(signed.raw()))
         }
         "account_signTransaction" => {
             let p = params_array(method, &params, 1, 2)?;
             let req = chain::parse_tx_request(&p[0]).map_err(NodeError::from)?;
-            let signed = node.sign_transaction(ctx, method, chain, req, &p[0], None).await?;
+            let signed = node
+                .sign_transaction(ctx, method, chain, req, &p[0], None)
+                .await?;
             Ok(json!({"raw": signed.raw(), "tx": signed.to_geth_json()}))
         }
         "account_signData" => {

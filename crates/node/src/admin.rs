@@ -14,11 +14,20 @@ use crate::{Node, NodeError, RequestCtx};
 
 impl Node {
     /// Cedar decides every admin operation (the default policy: admin credentials only).
-    pub(crate) fn require_admin(&self, ctx: &RequestCtx, action: &str) -> Result<Vec<String>, NodeError> {
+    pub(crate) fn require_admin(
+        &self,
+        ctx: &RequestCtx,
+        action: &str,
+    ) -> Result<Vec<String>, NodeError> {
         let ip = ctx.source.as_deref().and_then(|s| s.parse().ok());
         self.policy()
             .authorize_admin(&ctx.principal, action, ip)
-            .map_err(|d| NodeError::Denied(format!("credential `{}` may not `{action}`: {d}", ctx.principal.credential_id)))
+            .map_err(|d| {
+                NodeError::Denied(format!(
+                    "credential `{}` may not `{action}`: {d}",
+                    ctx.principal.credential_id
+                ))
+            })
     }
 
     /// Authorizes and durably audits an admin action before it runs (fail closed).
@@ -183,9 +192,20 @@ impl Node {
     ) -> Result<BackupFile, NodeError> {
         self.admit(ctx, "key.backup", Some(&ids.join(","))).await?;
         if let Some(spec) = self.policy().admin_approval(&ctx.principal, "key.backup") {
-            let request = serde_json::json!({"action": "key.backup", "recipients": recipients, "keys": ids});
-            let summary = format!("backup of {} key(s) to {} recipient(s)", if ids.is_empty() { "all".to_string() } else { ids.len().to_string() }, recipients.len());
-            return Err(self.hold_admin(ctx, &spec, "key.backup", request, summary).await);
+            let request =
+                serde_json::json!({"action": "key.backup", "recipients": recipients, "keys": ids});
+            let summary = format!(
+                "backup of {} key(s) to {} recipient(s)",
+                if ids.is_empty() {
+                    "all".to_string()
+                } else {
+                    ids.len().to_string()
+                },
+                recipients.len()
+            );
+            return Err(self
+                .hold_admin(ctx, &spec, "key.backup", request, summary)
+                .await);
         }
         let file = self.vault().backup(recipients, ids)?;
         self.done(
@@ -264,7 +284,11 @@ impl Node {
         };
         let status = result.inspect_err(|e| tracing::warn!(error = %e, "unseal attempt failed"))?;
         if !status.sealed {
-            self.policy().load().map_err(|e| NodeError::Internal(format!("unsealed, but the stored policy does not load: {e}")))?;
+            self.policy().load().map_err(|e| {
+                NodeError::Internal(format!(
+                    "unsealed, but the stored policy does not load: {e}"
+                ))
+            })?;
             self.audit_in_background(AuditRecord {
                 kind: "system".into(),
                 action: "sys.unseal".into(),

@@ -158,8 +158,16 @@ impl Credentials {
             ));
         }
         for g in req.groups.iter().chain(req.owner.iter()) {
-            if g.is_empty() || g.len() > 64 || !g.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                return Err(NodeError::InvalidParams(format!("group or owner name `{}` must be 1-64 of [A-Za-z0-9-_.]", g.chars().take(64).collect::<String>())));
+            if g.is_empty()
+                || g.len() > 64
+                || !g
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(NodeError::InvalidParams(format!(
+                    "group or owner name `{}` must be 1-64 of [A-Za-z0-9-_.]",
+                    g.chars().take(64).collect::<String>()
+                )));
             }
         }
         for k in req.approver_key.iter().chain(req.request_key.iter()) {
@@ -168,7 +176,10 @@ impl Credentials {
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .is_some_and(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok());
             if !ok {
-                return Err(NodeError::InvalidParams("`approver_key` and `request_key` must be hex Ed25519 public keys (32 bytes)".into()));
+                return Err(NodeError::InvalidParams(
+                    "`approver_key` and `request_key` must be hex Ed25519 public keys (32 bytes)"
+                        .into(),
+                ));
             }
         }
         if req.methods.is_empty() && !req.admin {
@@ -196,8 +207,12 @@ impl Credentials {
             rpc_methods: req.rpc_methods,
             groups: req.groups,
             owner: req.owner,
-            approver_key: req.approver_key.map(|k| k.trim_start_matches("0x").to_lowercase()),
-            request_key: req.request_key.map(|k| k.trim_start_matches("0x").to_lowercase()),
+            approver_key: req
+                .approver_key
+                .map(|k| k.trim_start_matches("0x").to_lowercase()),
+            request_key: req
+                .request_key
+                .map(|k| k.trim_start_matches("0x").to_lowercase()),
         };
         let raw = serde_json::to_vec(&record).map_err(|e| NodeError::Internal(e.to_string()))?;
         self.barrier.apply(
@@ -274,22 +289,38 @@ impl Credentials {
     /// The principal of credential `id` for a caller already authenticated another way (a
     /// client certificate mapped to it): revocation and expiry are still checked.
     pub fn principal_by_id(&self, id: &str) -> Result<Principal, NodeError> {
-        let rec = self.load(id)?.ok_or_else(|| unauthenticated(&format!("client certificate maps to unknown credential `{id}`")))?;
+        let rec = self.load(id)?.ok_or_else(|| {
+            unauthenticated(&format!(
+                "client certificate maps to unknown credential `{id}`"
+            ))
+        })?;
         if let Some(s) = &rec.suspended {
             return Err(suspended(&rec.id, s));
         }
         if rec.revoked_at.is_some() {
-            return Err(unauthenticated(&format!("API key `{}` was revoked", rec.id)));
+            return Err(unauthenticated(&format!(
+                "API key `{}` was revoked",
+                rec.id
+            )));
         }
-        if rec.expires_at.is_some_and(|t| palisade_types::unix_now() >= t) {
-            return Err(unauthenticated(&format!("API key `{}` has expired", rec.id)));
+        if rec
+            .expires_at
+            .is_some_and(|t| palisade_types::unix_now() >= t)
+        {
+            return Err(unauthenticated(&format!(
+                "API key `{}` has expired",
+                rec.id
+            )));
         }
         Ok(principal_of(&rec))
     }
 
     /// The credential's RPC method allowlist, if it has one (from the cache; cheap).
     pub fn rpc_methods(&self, id: &str) -> Option<BTreeSet<String>> {
-        self.load(id).ok().flatten().and_then(|r| r.rpc_methods.clone())
+        self.load(id)
+            .ok()
+            .flatten()
+            .and_then(|r| r.rpc_methods.clone())
     }
 
     /// The request-signing key of credential `id`, if it requires signed requests.

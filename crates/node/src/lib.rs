@@ -6,9 +6,9 @@ pub mod admin;
 pub mod config;
 pub mod credentials;
 pub mod detection;
+pub mod governance;
 pub mod incidents;
 pub mod response;
-pub mod governance;
 pub mod signed_requests;
 pub mod signer;
 pub mod upstream;
@@ -194,7 +194,8 @@ impl Node {
             vault: Vault::new(barrier.clone()),
             credentials: Credentials::new(barrier.clone()),
             response: response::ResponseState::default(),
-            policy: palisade_policy::PolicyEngine::new(barrier.clone()).map_err(|e| NodeError::Internal(e.to_string()))?,
+            policy: palisade_policy::PolicyEngine::new(barrier.clone())
+                .map_err(|e| NodeError::Internal(e.to_string()))?,
             approvals: palisade_policy::Approvals::new(barrier.clone()),
             barrier,
             audit,

@@ -12,7 +12,9 @@ pub enum UpstreamError {
     Http { status: u16 },
     #[error("upstream node sent an invalid answer: {0}")]
     Invalid(String),
-    #[error("upstream answer exceeds the RPC firewall's limit of {limit} bytes: ask for less data")]
+    #[error(
+        "upstream answer exceeds the RPC firewall's limit of {limit} bytes: ask for less data"
+    )]
     TooLarge { limit: usize },
     /// A JSON-RPC error from the node, passed through unchanged (e.g. "nonce too low").
     #[error("{message}")]

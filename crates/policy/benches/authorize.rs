@@ -1,7 +1,12 @@
 //! Authorization + rule evaluation for one signing request against a 50-policy Cedar set and a
 //! dozen transaction rules (budget: under 50 µs p99). Prints p50/p99 from a direct sample too,
 //! since criterion reports means.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "benchmark")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "benchmark"
+)]
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,7 +14,9 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, Criterion};
 use palisade_barrier::{Barrier, InitRequest};
 use palisade_chain::parse_tx_request;
-use palisade_policy::{cedar, Action, Facts, KeyScope, MethodGroup, PolicyBundle, PolicyEngine, Principal};
+use palisade_policy::{
+    cedar, Action, Facts, KeyScope, MethodGroup, PolicyBundle, PolicyEngine, Principal,
+};
 use palisade_store::RedbStorage;
 use serde_json::json;
 
@@ -77,13 +84,26 @@ min_value = "1000 ether"
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let barrier = Arc::new(Barrier::new(Arc::new(RedbStorage::open(&dir.path().join("b.redb")).unwrap())));
-    let shares = barrier.init(InitRequest::Shamir { shares: 1, threshold: 1 }).unwrap().shares;
+    let barrier = Arc::new(Barrier::new(Arc::new(
+        RedbStorage::open(&dir.path().join("b.redb")).unwrap(),
+    )));
+    let shares = barrier
+        .init(InitRequest::Shamir {
+            shares: 1,
+            threshold: 1,
+        })
+        .unwrap()
+        .shares;
     barrier.submit_share(shares[0].expose_secret()).unwrap();
     let engine = PolicyEngine::new(barrier).unwrap();
     let cedar = fifty_policies();
     assert_eq!(cedar.matches("@id(").count(), 50);
-    engine.set(PolicyBundle { cedar, rules: RULES.into() }).unwrap();
+    engine
+        .set(PolicyBundle {
+            cedar,
+            rules: RULES.into(),
+        })
+        .unwrap();
 
     let principal = Principal {
         credential_id: "cred_bench".into(),
@@ -94,16 +114,31 @@ fn bench(c: &mut Criterion) {
         cedar_groups: vec!["group3".into()],
         owner: None,
     };
-    let data = format!("0xa9059cbb{:0>64}{:064x}", "1111111111111111111111111111111111111111", 5_000_000u64);
+    let data = format!(
+        "0xa9059cbb{:0>64}{:064x}",
+        "1111111111111111111111111111111111111111", 5_000_000u64
+    );
     let req = parse_tx_request(&json!({"to": "0x2222222222222222222222222222222222222222", "data": data, "maxFeePerGas": "0x3b9aca00", "maxPriorityFeePerGas": "0x1"})).unwrap();
-    let mut facts = Facts::new(Action::SendTransaction, "eth_sendTransaction", 1, "key_bench", "cred_bench").with_tx(&req);
+    let mut facts = Facts::new(
+        Action::SendTransaction,
+        "eth_sendTransaction",
+        1,
+        "key_bench",
+        "cred_bench",
+    )
+    .with_tx(&req);
     facts.key_labels.insert("team".into(), "team7".into());
     facts.source_ip = Some("10.7.1.2".parse().unwrap());
 
     // Sanity: this request is allowed (so the benchmark measures the full allow path).
-    assert!(matches!(engine.authorize(&principal, &facts, [1; 32], None), Ok(palisade_policy::Authorization::Approved(_))));
+    assert!(matches!(
+        engine.authorize(&principal, &facts, [1; 32], None),
+        Ok(palisade_policy::Authorization::Approved(_))
+    ));
 
-    c.bench_function("authorize_50_policies_10_rules", |b| b.iter(|| engine.authorize(&principal, &facts, [1; 32], None).unwrap()));
+    c.bench_function("authorize_50_policies_10_rules", |b| {
+        b.iter(|| engine.authorize(&principal, &facts, [1; 32], None).unwrap())
+    });
 
     let mut samples: Vec<u128> = (0..20_000)
         .map(|_| {
@@ -113,13 +148,27 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     samples.sort_unstable();
-    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1000.0;
+    let pct = |p: f64| {
+        samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1000.0
+    };
     println!("authorize (50 cedar policies, 10 rules): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs over {} samples", pct(0.50), pct(0.99), pct(1.0), samples.len());
 
     // Where the time goes: the same request with only the Cedar set, and with only the rules.
     for (label, bundle) in [
-        ("cedar only (50 policies)", PolicyBundle { cedar: fifty_policies(), rules: String::new() }),
-        ("rules only (default cedar)", PolicyBundle { cedar: cedar::DEFAULT_POLICIES.into(), rules: RULES.into() }),
+        (
+            "cedar only (50 policies)",
+            PolicyBundle {
+                cedar: fifty_policies(),
+                rules: String::new(),
+            },
+        ),
+        (
+            "rules only (default cedar)",
+            PolicyBundle {
+                cedar: cedar::DEFAULT_POLICIES.into(),
+                rules: RULES.into(),
+            },
+        ),
     ] {
         engine.set(bundle).unwrap();
         let mut s: Vec<u128> = (0..5_000)
@@ -130,7 +179,11 @@ fn bench(c: &mut Criterion) {
             })
             .collect();
         s.sort_unstable();
-        println!("  {label}: p50 {:.1} µs, p99 {:.1} µs", s[s.len() / 2] as f64 / 1000.0, s[s.len() * 99 / 100] as f64 / 1000.0);
+        println!(
+            "  {label}: p50 {:.1} µs, p99 {:.1} µs",
+            s[s.len() / 2] as f64 / 1000.0,
+            s[s.len() * 99 / 100] as f64 / 1000.0
+        );
     }
 }
 

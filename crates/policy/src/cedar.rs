@@ -64,7 +64,13 @@ when { principal.admin };
 
 /// The members of the `sign` action group (everything else is in `admin`); must match
 /// [`SCHEMA`].
-const SIGN_ACTIONS: &[&str] = &["sign_transaction", "send_transaction", "send_raw_transaction", "sign_message", "sign_typed_data"];
+const SIGN_ACTIONS: &[&str] = &[
+    "sign_transaction",
+    "send_transaction",
+    "send_raw_transaction",
+    "sign_message",
+    "sign_typed_data",
+];
 
 /// A Cedar decision with its reasons (policy ids, or errors), kept for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,7 +177,11 @@ impl CedarEngine {
             // context are built here with the schema's types; re-validating them per request
             // would cost more than the decision itself.
             let aid = action_uid(action)?;
-            let group = action_uid(if SIGN_ACTIONS.contains(&action) { "sign" } else { "admin" })?;
+            let group = action_uid(if SIGN_ACTIONS.contains(&action) {
+                "sign"
+            } else {
+                "admin"
+            })?;
             let ae = Entity::new_no_attrs(aid.clone(), HashSet::from([group.clone()]));
             let ge = Entity::new_no_attrs(group, HashSet::new());
             let entities = Entities::from_entities([pe, re, ae, ge], None)
@@ -304,7 +314,8 @@ impl CedarEngine {
         source_ip: Option<std::net::IpAddr>,
         now: i64,
     ) -> CedarDecision {
-        let resource = uid("Palisade::System", "palisade").map(|id| (id.clone(), Entity::new_no_attrs(id, HashSet::new())));
+        let resource = uid("Palisade::System", "palisade")
+            .map(|id| (id.clone(), Entity::new_no_attrs(id, HashSet::new())));
         let resource = match resource {
             Ok(r) => r,
             Err(e) => {

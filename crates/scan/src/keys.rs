@@ -238,6 +238,20 @@ pub fn dev_keys() -> &'static HashSet<[u8; 32]> {
     })
 }
 
+/// Whether `key` is one of [`dev_keys`] (binary search in a sorted copy: cheaper than hashing
+/// for every 64-hex value of a file).
+pub fn is_dev_key(key: &[u8; 32]) -> bool {
+    static SORTED: OnceLock<Vec<[u8; 32]>> = OnceLock::new();
+    SORTED
+        .get_or_init(|| {
+            let mut v: Vec<[u8; 32]> = dev_keys().iter().copied().collect();
+            v.sort_unstable();
+            v
+        })
+        .binary_search(key)
+        .is_ok()
+}
+
 /// Double SHA-256 Base58Check decode (version bytes included in the output).
 pub fn base58check(s: &str) -> Option<Vec<u8>> {
     bs58::decode(s).with_check(None).into_vec().ok()
@@ -274,6 +288,8 @@ mod tests {
         }
         assert_eq!(derived.len(), DEV_KEYS.len());
         assert_eq!(&derived, dev_keys());
+        assert!(derived.iter().all(is_dev_key));
+        assert!(!is_dev_key(&[7u8; 32]));
     }
 
     #[test]

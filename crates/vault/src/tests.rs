@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use palisade_audit::{AuditLog, AuditRecord};
 use palisade_barrier::{Barrier, InitRequest};
-use palisade_policy::{Action, Authorization, Facts, KeyScope, MethodGroup, PolicyEngine, Principal};
+use palisade_policy::{
+    Action, Authorization, Facts, KeyScope, MethodGroup, PolicyEngine, Principal,
+};
 use palisade_store::RedbStorage;
 
 use super::*;
@@ -191,7 +193,10 @@ async fn signing_requires_matching_proofs_and_matches_known_signature() {
     let digest = [0x11u8; 32];
     let engine = PolicyEngine::new(b.clone()).unwrap();
     let facts = Facts::new(Action::SignMessage, "eth_sign", 1, &k.id, "cred");
-    let Authorization::Approved(approved) = engine.authorize(&principal(), &facts, digest, None).unwrap() else {
+    let Authorization::Approved(approved) = engine
+        .authorize(&principal(), &facts, digest, None)
+        .unwrap()
+    else {
         panic!("default policy must allow an in-scope signature")
     };
     let audited = log

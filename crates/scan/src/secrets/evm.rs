@@ -267,6 +267,38 @@ fn candidate(bytes: &[u8], run: &Range<usize>) -> Option<Range<usize>> {
     Some(run.clone())
 }
 
+/// Decodes 64 hex digits (either case) by table.
+fn decode32(digits: &[u8]) -> Option<[u8; 32]> {
+    const fn table() -> [u8; 256] {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    }
+    static VAL: [u8; 256] = table();
+    if digits.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (h, l) = (VAL[usize::from(pair[0])], VAL[usize::from(pair[1])]);
+        if (h | l) == 0xff {
+            return None;
+        }
+        *o = h << 4 | l;
+    }
+    Some(out)
+}
+
 /// Upper bound on address derivations per file (each costs a scalar multiplication).
 const MAX_DERIVATIONS: usize = 8;
 
@@ -293,10 +325,9 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
         let Some(span) = candidate(bytes, run) else {
             continue;
         };
-        let mut arr = [0u8; 32];
-        if hex::decode_to_slice(&bytes[run.clone()], &mut arr).is_err() {
+        let Some(arr) = decode32(&bytes[run.clone()]) else {
             continue;
-        }
+        };
         let Some(sk) = keys::secp_secret(&arr) else {
             continue;
         };
@@ -312,7 +343,7 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
             ));
             continue;
         }
-        if keys::dev_keys().contains(&arr) {
+        if keys::is_dev_key(&arr) {
             let addr = hex::encode(keys::eth_address(&sk));
             out.push(Hit::secret(
                 "evm-dev-key",

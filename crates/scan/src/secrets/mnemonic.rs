@@ -39,6 +39,8 @@ fn has_context(src: &Source<'_>, start: usize) -> bool {
 
 pub fn detect(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
     let bytes = src.bytes();
+    // the space-separated pieces of a run (empty ones too: two spaces break a streak)
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
     for run in runs {
         // the run must not continue a longer word on either side
         if run.start > 0 && bytes[run.start - 1].is_ascii_alphabetic()
@@ -47,43 +49,48 @@ pub fn detect(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
             continue;
         }
         let text = src.slice(run.clone());
-        // maximal streaks of list words separated by single spaces (counted without
-        // allocating; only a streak of twelve or more is collected)
-        let mut streak_start = 0usize;
-        let mut streak_len = 0usize;
-        let mut streak_end = 0usize;
         let tb = text.as_bytes();
-        let mut pos = 0usize;
-        while pos <= tb.len() + 1 {
-            // the word at `pos` (a run is ASCII: lower-case letters and spaces); past the end
-            // an empty sentinel word ends the last streak
-            let off = pos;
-            // words are short: a plain loop beats a memchr call
-            let mut end = off.min(tb.len());
+        pieces.clear();
+        let mut off = 0usize;
+        loop {
+            let mut end = off;
             while end < tb.len() && tb[end] != b' ' {
                 end += 1;
             }
-            let end = end.max(off);
-            pos = end + 1;
-            let w = text.get(off..end).unwrap_or("");
-            if (3..=8).contains(&w.len()) && keys::bip39_index(w).is_some() {
-                if streak_len == 0 {
-                    streak_start = off;
-                }
-                streak_len += 1;
-                streak_end = off + w.len();
+            pieces.push((off, end));
+            if end >= tb.len() {
+                break;
+            }
+            off = end + 1;
+        }
+        let word = |i: usize| -> Option<(usize, &str)> {
+            let &(s, e) = pieces.get(i)?;
+            let w = text.get(s..e)?;
+            ((3..=8).contains(&w.len()) && keys::bip39_index(w).is_some()).then_some((s, w))
+        };
+        // maximal streaks of twelve or more list words: each holds a piece whose index is
+        // 11 modulo 12, so only those are probed and a streak is grown around a hit
+        let mut floor = 0usize;
+        let mut probe = 11usize;
+        while probe < pieces.len() {
+            if word(probe).is_none() {
+                probe += 12;
                 continue;
             }
-            if streak_len >= 12 {
-                let mut streak: Vec<(usize, &str)> = Vec::with_capacity(streak_len);
-                let mut p = streak_start;
-                for w in text.get(streak_start..streak_end).unwrap_or("").split(' ') {
-                    streak.push((p, w));
-                    p += w.len() + 1;
-                }
+            let mut first = probe;
+            while first > floor && word(first - 1).is_some() {
+                first -= 1;
+            }
+            let mut last = probe + 1;
+            while last < pieces.len() && word(last).is_some() {
+                last += 1;
+            }
+            if last - first >= 12 {
+                let streak: Vec<(usize, &str)> = (first..last).filter_map(word).collect();
                 report(src, run.start, &streak, out);
             }
-            streak_len = 0;
+            floor = last;
+            probe = last + 12;
         }
     }
 }
