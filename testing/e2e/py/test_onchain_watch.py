@@ -23,6 +23,7 @@ def test_ownership_transfer_alerts_within_two_blocks(tmp_path: Path):
         alerts = tmp_path / "alerts.jsonl"
         cfg = tmp_path / "detect.yaml"
         cfg.write_text(
+            "dedup: 0s\n"  # the deploy's own OwnershipTransferred must not mask the transfer's alert
             "alerts:\n"
             f"  - {{type: file, path: {alerts}}}\n"
             "watch:\n"
@@ -41,7 +42,7 @@ def test_ownership_transfer_alerts_within_two_blocks(tmp_path: Path):
         while time.time() < deadline and found is None:
             if alerts.exists():
                 for line in alerts.read_text().splitlines():
-                    if "chain-admin-event" in line and contract[2:].lower() in line.lower():
+                    if "chain-admin-event" in line and tx[2:].lower() in line.lower():
                         found = json.loads(line)
                         break
             if found is None:
