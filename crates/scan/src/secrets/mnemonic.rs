@@ -135,3 +135,74 @@ fn report(src: &Source<'_>, base: usize, streak: &[(usize, &str)], out: &mut Vec
         ),
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every maximal streak, word by word (the probing in `detect` must find the same).
+    fn naive(src: &Source<'_>, runs: &[Range<usize>], out: &mut Vec<Hit>) {
+        let bytes = src.bytes();
+        for run in runs {
+            if run.start > 0 && bytes[run.start - 1].is_ascii_alphabetic()
+                || run.end < bytes.len() && bytes[run.end].is_ascii_alphabetic()
+            {
+                continue;
+            }
+            let text = src.slice(run.clone());
+            let mut streak: Vec<(usize, &str)> = Vec::new();
+            let mut pos = 0;
+            let mut words = Vec::new();
+            for w in text.split(' ') {
+                words.push((pos, w));
+                pos += w.len() + 1;
+            }
+            words.push((pos, ""));
+            for (off, w) in words {
+                if !w.is_empty() && keys::bip39_index(w).is_some() {
+                    streak.push((off, w));
+                    continue;
+                }
+                if streak.len() >= 12 {
+                    report(src, run.start, &streak, out);
+                }
+                streak.clear();
+            }
+        }
+    }
+
+    #[test]
+    fn probing_finds_the_same_streaks() {
+        let phrase = keys::PUBLIC_MNEMONICS[1];
+        let other = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+        let fillers = ["zebra", "the", "", "abandon", "xyzzy", "wallet", "ability"];
+        let mut x: u32 = 99;
+        let mut next = |n: u32| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) % n
+        };
+        for _ in 0..3000 {
+            let mut parts: Vec<String> = Vec::new();
+            for _ in 0..next(40) {
+                match next(6) {
+                    0 => parts.push(phrase.to_string()),
+                    1 => parts.push(other.to_string()),
+                    _ => parts.push(fillers[next(fillers.len() as u32) as usize].to_string()),
+                }
+            }
+            let text = format!("# {}\n", parts.join(" "));
+            let src = Source::new("notes.txt", text.as_bytes());
+            let mut runs = Vec::new();
+            crate::prefilter::long_runs(src.bytes(), &crate::prefilter::WORDS, 47, &mut runs);
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            detect(&src, &runs, &mut got);
+            naive(&src, &runs, &mut want);
+            let key = |h: &Hit| (h.rule, h.secret.clone(), h.message.clone());
+            assert_eq!(
+                got.iter().map(key).collect::<Vec<_>>(),
+                want.iter().map(key).collect::<Vec<_>>(),
+                "{text}"
+            );
+        }
+    }
+}
