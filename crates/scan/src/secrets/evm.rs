@@ -331,14 +331,13 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
         let Some(sk) = keys::secp_secret(&arr) else {
             continue;
         };
-        let raw = arr.to_vec();
         let ctx = classify(src, span.start);
         if ctx == Context::Jwt {
             out.push(Hit::secret(
                 "engine-jwt-secret",
                 Severity::High,
                 span,
-                raw,
+                arr.to_vec(),
                 "Engine API JWT secret (32 bytes hex)".into(),
             ));
             continue;
@@ -349,7 +348,7 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
                 "evm-dev-key",
                 Severity::Info,
                 span,
-                raw,
+                arr.to_vec(),
                 format!("publicly known development key (address 0x{addr})"),
             ));
             continue;
@@ -385,7 +384,7 @@ pub fn detect(src: &Source<'_>, hex_runs: &[Range<usize>], out: &mut Vec<Hit>) {
             "evm-private-key",
             severity,
             span,
-            raw,
+            arr.to_vec(),
             format!("EVM private key (valid secp256k1 scalar) {why}"),
         ));
     }
