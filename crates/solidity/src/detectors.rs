@@ -1,0 +1,1078 @@
+//! The detectors. Each looks at the model of one file and pushes [`Issue`]s.
+
+use slang_solidity::cst::{EdgeLabel, NonterminalKind as NK, TerminalKind as TK};
+
+use crate::model::{
+    self, call_args, callee, conditions, events, external_call, is_ident, is_member, member,
+    mentions_sender, root_ident, ContractKind, EventKind, FnKind, Function, Mutability, Unit,
+};
+use crate::tree::Node;
+
+/// One detector hit, before it becomes a scanner finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    pub rule: &'static str,
+    /// Byte offset the issue points at.
+    pub offset: usize,
+    pub message: String,
+}
+
+pub struct Input<'a> {
+    pub text: &'a str,
+    pub root: &'a Node,
+    pub unit: &'a Unit<'a>,
+    /// Every language version the pragmas allow (ascending).
+    pub versions: Vec<(u64, u64, u64)>,
+    /// The version the file was parsed with.
+    pub version: (u64, u64, u64),
+}
+
+pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    pragma(inp, out);
+    for (c, f) in inp.unit.functions() {
+        if c.kind == ContractKind::Interface {
+            continue;
+        }
+        let Some(body) = f.body else { continue };
+        reentrancy(inp, f, out);
+        tx_origin(body, out);
+        unchecked_calls(inp, f, body, out);
+        selfdestruct(inp, f, body, out);
+        delegatecall(inp, f, body, out);
+        weak_prng(body, out);
+        timestamp_equality(body, out);
+        initializer(inp, f, out);
+        access_control(inp, f, out);
+        signatures(f, body, out);
+        loops(inp, f, body, out);
+        encode_packed(inp, f, body, out);
+        arbitrary_send(inp, f, body, out);
+        uninitialized_storage(inp, f, out);
+        overflow(inp, f, body, out);
+        incorrect_equality(body, out);
+        approve(f, out);
+    }
+    locked_ether(inp, out);
+    shadowing(inp, out);
+}
+
+fn push(out: &mut Vec<Issue>, rule: &'static str, at: &Node, message: String) {
+    out.push(Issue {
+        rule,
+        offset: at.start,
+        message,
+    });
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn calls(body: &Node) -> Vec<&Node> {
+    let mut v = Vec::new();
+    body.find_all(&|n| n.is(NK::FunctionCallExpression), &mut v);
+    v
+}
+
+/// Name of a called member (`x.foo(..)` → `foo`) after stripping call options.
+fn called_member(call: &Node) -> Option<(&Node, &str)> {
+    callee(call).and_then(|(op, _)| member(op))
+}
+
+fn called_ident(call: &Node) -> Option<&str> {
+    call.child(EdgeLabel::Operand)
+        .filter(|o| o.is_token(TK::Identifier))
+        .map(|o| o.text.as_str())
+}
+
+// ------------------------------------------------------------------ pragma
+
+fn pragma(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    let mut pragmas = Vec::new();
+    inp.root
+        .find_all(&|n| n.is(NK::VersionPragma), &mut pragmas);
+    let at = pragmas.first().copied().unwrap_or(inp.root);
+    // files with only interfaces or libraries are meant to float
+    let deployable = inp
+        .unit
+        .contracts
+        .iter()
+        .any(|c| c.kind == ContractKind::Contract);
+    if pragmas.is_empty() {
+        if deployable {
+            push(
+                out,
+                "sol-floating-pragma",
+                at,
+                "no `pragma solidity`: any compiler version may be used".into(),
+            );
+        }
+        return;
+    }
+    let text = pragmas
+        .iter()
+        .map(|p| {
+            p.child(EdgeLabel::Sets)
+                .map(Node::tokens)
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if let Some(max) = inp.versions.last() {
+        if *max < (0, 8, 0) {
+            push(out, "sol-outdated-pragma", at, format!(
+                "`pragma solidity {text}` allows only compilers up to {}.{}.{}, without checked arithmetic",
+                max.0, max.1, max.2
+            ));
+        }
+    }
+    if deployable && inp.versions.len() > 1 {
+        push(
+            out,
+            "sol-floating-pragma",
+            at,
+            format!(
+                "`pragma solidity {text}` is floating: pin one compiler version for deployment"
+            ),
+        );
+    }
+}
+
+// ------------------------------------------------------------------ reentrancy
+
+const LOCK_WORDS: &[&str] = &[
+    "nonreentrant",
+    "noreentran",
+    "reentrancy",
+    "lock",
+    "mutex",
+    "guard",
+];
+
+fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if !f.is_entry() || !f.changes_state() || f.has_modifier_like(LOCK_WORDS) {
+        return;
+    }
+    let ev = events(inp.unit, f);
+    for (i, e) in ev.iter().enumerate() {
+        let EventKind::ExternalCall { value, stipend, .. } = e.kind else {
+            continue;
+        };
+        if stipend {
+            continue;
+        }
+        if callee(e.node)
+            .and_then(|(op, _)| member(op))
+            .is_some_and(|(_, m)| m == "staticcall")
+        {
+            continue;
+        }
+        let write = ev.iter().enumerate().find(|(j, w)| {
+            matches!(w.kind, EventKind::StateWrite { .. }) && *j != i && model::after(e, i, w, *j)
+        });
+        if let Some((_, w)) = write {
+            let EventKind::StateWrite { var } = &w.kind else {
+                continue;
+            };
+            let rule = if value {
+                "sol-reentrancy-eth"
+            } else {
+                "sol-reentrancy-no-eth"
+            };
+            push(out, rule, e.node, format!(
+                "`{}` makes an external call{} and then writes `{var}` (line {}): a re-entrant call sees the old value",
+                f.name,
+                if value { " with ETH" } else { "" },
+                line_of(inp.text, w.node.start)
+            ));
+            return;
+        }
+    }
+}
+
+// ------------------------------------------------------------------ tx.origin
+
+fn tx_origin(body: &Node, out: &mut Vec<Issue>) {
+    body.walk(&mut |n| {
+        if n.is(NK::EqualityExpression) {
+            let l = n.child(EdgeLabel::LeftOperand);
+            let r = n.child(EdgeLabel::RightOperand);
+            if let (Some(l), Some(r)) = (l, r) {
+                let lo = is_member(l, "tx", "origin");
+                let ro = is_member(r, "tx", "origin");
+                let other = if lo { r } else { l };
+                if (lo || ro)
+                    && !is_member(other, "msg", "sender")
+                    && !is_member(other, "tx", "origin")
+                {
+                    push(
+                        out,
+                        "sol-tx-origin",
+                        n,
+                        format!("`{}` authorises with tx.origin", n.tokens()),
+                    );
+                }
+            }
+        }
+        if n.is(NK::IndexAccessExpression) {
+            // `require(admins[tx.origin])`
+            if n.child(EdgeLabel::Start)
+                .is_some_and(|s| is_member(s, "tx", "origin"))
+            {
+                push(
+                    out,
+                    "sol-tx-origin",
+                    n,
+                    format!("`{}` authorises with tx.origin", n.tokens()),
+                );
+            }
+        }
+        true
+    });
+}
+
+// ------------------------------------------------------------------ unchecked results
+
+/// The statement directly containing `call` discards its value.
+fn discarded(body: &Node, call: &Node) -> bool {
+    let mut found = false;
+    body.walk(&mut |n| {
+        if found {
+            return false;
+        }
+        if n.is(NK::ExpressionStatement)
+            && n.child(EdgeLabel::Expression)
+                .is_some_and(|e| std::ptr::eq(e, call))
+        {
+            found = true;
+        }
+        true
+    });
+    found
+}
+
+/// A bool from `(bool ok, ) = x.call(..)` or `bool ok = x.send(..)` that is never read later.
+fn result_unused(body: &Node, call: &Node) -> Option<bool> {
+    let mut decl: Option<(&Node, Option<String>)> = None;
+    body.walk(&mut |n| {
+        if decl.is_some() {
+            return false;
+        }
+        if n.is(NK::TupleDeconstructionStatement) || n.is(NK::VariableDeclarationStatement) {
+            let holds = n.any(&|c| std::ptr::eq(c, call));
+            if holds {
+                let name = if n.is(NK::VariableDeclarationStatement) {
+                    n.child(EdgeLabel::Name).map(|x| x.text.clone())
+                } else {
+                    // first tuple element is the success flag
+                    n.child(EdgeLabel::Elements)
+                        .and_then(|els| {
+                            els.children.iter().find(|c| {
+                                c.is(NK::TupleDeconstructionElement) || c.label == EdgeLabel::Item
+                            })
+                        })
+                        .and_then(|el| {
+                            let mut ids = Vec::new();
+                            el.find_all(
+                                &|c| c.is_token(TK::Identifier) && c.label == EdgeLabel::Name,
+                                &mut ids,
+                            );
+                            ids.first().map(|i| i.text.clone())
+                        })
+                };
+                decl = Some((n, name));
+            }
+        }
+        true
+    });
+    let (stmt, name) = decl?;
+    let Some(name) = name else { return Some(true) };
+    let mut used = false;
+    body.walk(&mut |n| {
+        if n.start > stmt.end && is_ident(n, &name) {
+            used = true;
+        }
+        !used
+    });
+    Some(!used)
+}
+
+fn unchecked_calls(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    for c in calls(body) {
+        let Some((_, m)) = called_member(c) else {
+            continue;
+        };
+        let nargs = call_args(c).len();
+        let ignored = || discarded(body, c) || result_unused(body, c) == Some(true);
+        let erc20 = || {
+            matches!(
+                external_call(inp.unit, f, c),
+                Some(EventKind::ExternalCall {
+                    low_level: false,
+                    ..
+                })
+            )
+        };
+        // `x.call.value(v)` is an inner call whose parent is the real call
+        let hit: Option<(&'static str, String)> = match m {
+            "call" | "delegatecall" | "staticcall" | "callcode"
+                if external_call(inp.unit, f, c).is_some() && ignored() =>
+            {
+                Some((
+                    "sol-unchecked-lowlevel",
+                    format!("the result of `.{m}` is not checked"),
+                ))
+            }
+            "send" if nargs == 1 && ignored() => Some((
+                "sol-unchecked-send",
+                "the result of `.send` is not checked".into(),
+            )),
+            "transfer" | "transferFrom" if nargs >= 2 && erc20() && discarded(body, c) => Some((
+                "sol-unchecked-transfer",
+                format!("the bool returned by ERC-20 `{m}` is ignored"),
+            )),
+            _ => None,
+        };
+        if let Some((rule, msg)) = hit {
+            push(out, rule, c, msg);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ selfdestruct, delegatecall
+
+fn selfdestruct(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    for c in calls(body) {
+        if matches!(called_ident(c), Some("selfdestruct" | "suicide"))
+            && !model::is_protected(inp.unit, f)
+        {
+            push(
+                out,
+                "sol-unprotected-selfdestruct",
+                c,
+                format!(
+                    "anyone can call `{}`, which self-destructs the contract",
+                    f.name
+                ),
+            );
+        }
+    }
+}
+
+fn delegatecall(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    for c in calls(body) {
+        let Some((base, m)) = called_member(c) else {
+            continue;
+        };
+        if !matches!(m, "delegatecall" | "callcode" | "functionDelegateCall") {
+            continue;
+        }
+        let target = if m == "functionDelegateCall" {
+            // `Address.functionDelegateCall(target, data)` or `target.functionDelegateCall(data)`
+            if base.is_token(TK::Identifier) && base.text == "Address" {
+                call_args(c).first().and_then(|a| root_ident(a))
+            } else {
+                root_ident(base)
+            }
+        } else {
+            root_ident(base)
+        };
+        let Some(t) = target else { continue };
+        if f.param(&t.text).is_some() && !model::is_protected(inp.unit, f) {
+            push(
+                out,
+                "sol-controlled-delegatecall",
+                c,
+                format!(
+                    "`{}` delegatecalls `{}`, a parameter the caller chooses",
+                    f.name, t.text
+                ),
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------ randomness and time
+
+fn block_source(n: &Node) -> Option<String> {
+    let mut found = None;
+    n.walk(&mut |c| {
+        if found.is_some() {
+            return false;
+        }
+        if let Some((base, m)) = member(c) {
+            if is_ident(base, "block")
+                && matches!(
+                    m,
+                    "timestamp" | "difficulty" | "prevrandao" | "number" | "coinbase"
+                )
+            {
+                found = Some(format!("block.{m}"));
+            }
+        }
+        if is_ident(c, "now") {
+            found = Some("now".into());
+        }
+        if c.is(NK::FunctionCallExpression) && called_ident(c) == Some("blockhash") {
+            found = Some("blockhash".into());
+        }
+        if c.is(NK::FunctionCallExpression)
+            && c.child(EdgeLabel::Operand)
+                .is_some_and(|o| is_member(o, "block", "blockhash"))
+        {
+            found = Some("blockhash".into());
+        }
+        true
+    });
+    found
+}
+
+fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
+    // names of locals assigned from a hash of block values
+    let mut seeded: Vec<String> = Vec::new();
+    body.walk(&mut |n| {
+        if n.is(NK::VariableDeclarationStatement) {
+            if let (Some(name), Some(v)) = (n.child(EdgeLabel::Name), n.child(EdgeLabel::Value)) {
+                if hashes(v) && block_source(v).is_some() {
+                    seeded.push(name.text.clone());
+                }
+            }
+        }
+        true
+    });
+    body.walk(&mut |n| {
+        if n.is(NK::MultiplicativeExpression) && n.children.iter().any(|c| c.is_token(TK::Percent))
+        {
+            let src = n.child(EdgeLabel::LeftOperand).and_then(|l| {
+                block_source(l).or_else(|| {
+                    let mut ids = Vec::new();
+                    l.find_all(
+                        &|c| c.is_token(TK::Identifier) && seeded.contains(&c.text),
+                        &mut ids,
+                    );
+                    ids.first()
+                        .map(|i| format!("`{}` (hashed from block values)", i.text))
+                })
+            });
+            if let Some(s) = src {
+                push(
+                    out,
+                    "sol-weak-prng",
+                    n,
+                    format!("`{}` draws a random number from {s}", n.tokens()),
+                );
+                return false;
+            }
+        }
+        true
+    });
+}
+
+fn hashes(n: &Node) -> bool {
+    n.any(&|c| {
+        c.is(NK::FunctionCallExpression)
+            && matches!(called_ident(c), Some("keccak256" | "sha3" | "sha256"))
+    })
+}
+
+fn timestamp_equality(body: &Node, out: &mut Vec<Issue>) {
+    body.walk(&mut |n| {
+        if n.is(NK::EqualityExpression) {
+            let uses = n
+                .children
+                .iter()
+                .filter(|c| c.label == EdgeLabel::LeftOperand || c.label == EdgeLabel::RightOperand)
+                .any(|c| is_member(c, "block", "timestamp") || is_ident(c, "now"));
+            if uses {
+                push(
+                    out,
+                    "sol-timestamp-equality",
+                    n,
+                    format!("`{}` compares block.timestamp strictly", n.tokens()),
+                );
+            }
+        }
+        true
+    });
+}
+
+// ------------------------------------------------------------------ access control
+
+fn writes_state(inp: &Input<'_>, f: &Function<'_>) -> bool {
+    events(inp.unit, f)
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::StateWrite { .. }))
+}
+
+fn initializer(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    let lower = f.name.to_ascii_lowercase();
+    if !f.is_entry() || !(lower == "init" || lower.starts_with("initialize")) {
+        return;
+    }
+    if f.has_modifier_like(&["initializer", "initializing", "reinitializer"])
+        || model::is_protected(inp.unit, f)
+    {
+        return;
+    }
+    let Some(body) = f.body else { return };
+    // a hand-written guard: a condition on a state flag named like `initialized`
+    let guarded = conditions(body).iter().any(|c| {
+        c.any(&|n| {
+            n.is_token(TK::Identifier) && {
+                let t = n.text.to_ascii_lowercase();
+                t.contains("init") || t.contains("owner") || t.contains("admin")
+            }
+        })
+    });
+    if !guarded && writes_state(inp, f) {
+        push(
+            out,
+            "sol-unprotected-initializer",
+            f.node,
+            format!("`{}` can be called by anyone, at any time", f.name),
+        );
+    }
+}
+
+/// Names of privileged functions, lower-case, with how they match.
+fn privileged(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    let exact = [
+        ("setowner", "set owner"),
+        ("changeowner", "set owner"),
+        ("transferownership", "set owner"),
+        ("setadmin", "set admin"),
+        ("changeadmin", "set admin"),
+        ("addowner", "set owner"),
+        ("upgradeto", "upgrade"),
+        ("upgradetoandcall", "upgrade"),
+        ("setimplementation", "upgrade"),
+        ("upgrade", "upgrade"),
+        ("pause", "pause"),
+        ("unpause", "pause"),
+        ("setpaused", "pause"),
+        ("withdrawall", "withdraw"),
+        ("emergencywithdraw", "withdraw"),
+        ("sweep", "withdraw"),
+        ("rescuetokens", "withdraw"),
+        ("withdrawfunds", "withdraw"),
+        ("withdraw", "withdraw"),
+        ("mint", "mint"),
+        ("_authorizeupgrade", "upgrade"),
+    ];
+    exact
+        .iter()
+        .find(|(k, _)| *k == n)
+        .map(|(_, v)| *v)
+        .or_else(|| {
+            if n.starts_with("mint") {
+                Some("mint")
+            } else {
+                None
+            }
+        })
+}
+
+fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    let Some(what) = privileged(&f.name) else {
+        return;
+    };
+    let Some(body) = f.body else { return };
+    let authorize_upgrade = f.name == "_authorizeUpgrade";
+    if !(f.is_entry() || authorize_upgrade) || !f.changes_state() || f.kind != FnKind::Function {
+        return;
+    }
+    if model::is_protected(inp.unit, f) {
+        return;
+    }
+    if authorize_upgrade {
+        // UUPS: an empty override with no modifier lets anyone upgrade
+        let empty = body
+            .child(EdgeLabel::Statements)
+            .is_none_or(|s| s.children.is_empty());
+        if empty && f.modifiers.is_empty() {
+            push(
+                out,
+                "sol-missing-access-control",
+                f.node,
+                "`_authorizeUpgrade` is empty and has no modifier: anyone can upgrade the proxy"
+                    .into(),
+            );
+        }
+        return;
+    }
+    let sender = mentions_sender(body);
+    let pays_in =
+        f.mutability == Mutability::Payable || body.any(&|n| is_member(n, "msg", "value"));
+    let fire = match what {
+        // withdrawing one's own balance and buying a mint are not privileged
+        "withdraw" => {
+            !sender
+                && (sends_value(inp, f)
+                    || body.any(&|n| {
+                        n.is(NK::FunctionCallExpression)
+                            && called_member(n).is_some_and(|(_, m)| m.contains("transfer"))
+                    }))
+        }
+        "mint" => !pays_in && writes_state(inp, f) && !f.params.is_empty(),
+        _ => writes_state(inp, f),
+    };
+    if fire {
+        push(
+            out,
+            "sol-missing-access-control",
+            f.node,
+            format!(
+                "`{}` ({what}) has no access control: anyone can call it",
+                f.name
+            ),
+        );
+    }
+}
+
+fn sends_value(inp: &Input<'_>, f: &Function<'_>) -> bool {
+    events(inp.unit, f)
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ExternalCall { value: true, .. }))
+}
+
+// ------------------------------------------------------------------ signatures
+
+fn signatures(f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    let recovers: Vec<&Node> = calls(body)
+        .into_iter()
+        .filter(|c| called_ident(c) == Some("ecrecover"))
+        .collect();
+    let Some(first) = recovers.first() else {
+        return;
+    };
+    let text = body.compact();
+    let zero_check = text.contains("address(0)")
+        || text.contains("address(0x0)")
+        || text.contains("==0x0")
+        || text.contains("!=0x0");
+    if !zero_check {
+        push(
+            out,
+            "sol-ecrecover-zero-address",
+            first,
+            format!("`{}` uses ecrecover without rejecting address(0)", f.name),
+        );
+    }
+    let lower = text.to_ascii_lowercase();
+    let replay_safe = [
+        "nonce",
+        "chainid",
+        "domain_separator",
+        "domainseparator",
+        "used",
+        "executed",
+        "processed",
+        "claimed",
+        "deadline",
+        "expir",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        || f.params
+            .iter()
+            .any(|p| p.name.to_ascii_lowercase().contains("nonce"));
+    if !replay_safe {
+        push(
+            out,
+            "sol-signature-replay",
+            first,
+            format!(
+                "`{}` accepts a signature with no nonce, chain id or used-signature record",
+                f.name
+            ),
+        );
+    }
+    let s_bound =
+        lower.contains("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
+    let marks_signature = lower.contains("signature]") || lower.contains("sig]");
+    if !s_bound && marks_signature {
+        push(
+            out,
+            "sol-signature-malleability",
+            first,
+            format!(
+                "`{}` records used signatures but does not bound `s`",
+                f.name
+            ),
+        );
+    }
+}
+
+// ------------------------------------------------------------------ loops
+
+fn loops(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    let mut loops = Vec::new();
+    body.find_all(
+        &|n| n.is(NK::ForStatement) || n.is(NK::WhileStatement) || n.is(NK::DoWhileStatement),
+        &mut loops,
+    );
+    let mut seen_value = false;
+    let mut seen_call = Vec::new();
+    for l in loops {
+        if !seen_value {
+            let mut hits = Vec::new();
+            l.find_all(&|n| is_member(n, "msg", "value"), &mut hits);
+            if let Some(h) = hits.first() {
+                push(
+                    out,
+                    "sol-msg-value-loop",
+                    h,
+                    format!("`{}` reads msg.value inside a loop", f.name),
+                );
+                seen_value = true;
+            }
+        }
+        for c in calls(l) {
+            if seen_call.contains(&c.start) {
+                continue;
+            }
+            if external_call(inp.unit, f, c).is_some() && f.is_entry() {
+                seen_call.push(c.start);
+                push(
+                    out,
+                    "sol-calls-loop",
+                    c,
+                    format!("`{}` makes an external call inside a loop", f.name),
+                );
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ encodePacked
+
+fn encode_packed(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    for c in calls(body) {
+        if !c
+            .child(EdgeLabel::Operand)
+            .is_some_and(|o| is_member(o, "abi", "encodePacked"))
+        {
+            continue;
+        }
+        let dynamic = call_args(c)
+            .iter()
+            .filter(|a| {
+                a.is_token(TK::Identifier)
+                    && f.param(&a.text)
+                        .or_else(|| f.local(&a.text))
+                        .or_else(|| inp.unit.state_var(f.contract, &a.text))
+                        .is_some_and(|v| v.is_dynamic())
+            })
+            .count();
+        if dynamic < 2 {
+            continue;
+        }
+        // only when hashed (signatures, ids), where a collision matters
+        let hashed = calls(body).iter().any(|h| {
+            matches!(called_ident(h), Some("keccak256" | "sha256" | "sha3"))
+                && h.any(&|x| std::ptr::eq(x, c))
+        });
+        if hashed {
+            push(
+                out,
+                "sol-encode-packed-collision",
+                c,
+                format!(
+                    "`{}` packs {dynamic} dynamic values and hashes them",
+                    c.tokens()
+                ),
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------ arbitrary send
+
+fn arbitrary_send(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    let mut protected = None;
+    let mut is_prot = || *protected.get_or_insert_with(|| model::is_protected(inp.unit, f));
+    for c in calls(body) {
+        let Some((base, m)) = called_member(c) else {
+            continue;
+        };
+        let args = call_args(c);
+        if m == "transferFrom" && args.len() == 3 {
+            let from = args.first().and_then(|a| root_ident(a));
+            if let Some(from) = from {
+                if f.param(&from.text).is_some() && !is_prot() {
+                    push(
+                        out,
+                        "sol-arbitrary-send-erc20",
+                        c,
+                        format!(
+                            "`{}` moves tokens from `{}`, an address the caller chooses",
+                            f.name, from.text
+                        ),
+                    );
+                }
+            }
+        }
+        let eth = matches!(
+            external_call(inp.unit, f, c),
+            Some(EventKind::ExternalCall {
+                value: true,
+                low_level: true,
+                ..
+            })
+        );
+        if eth && m != "sendValue" && m != "functionCallWithValue" {
+            if let Some(to) = root_ident(base) {
+                if f.param(&to.text).is_some() && !mentions_sender(body) && !is_prot() {
+                    push(
+                        out,
+                        "sol-arbitrary-send-eth",
+                        c,
+                        format!(
+                            "`{}` sends ETH to `{}`, an address the caller chooses",
+                            f.name, to.text
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ storage pointers
+
+fn uninitialized_storage(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 5, 0) {
+        return;
+    }
+    for v in &f.locals {
+        if v.node.is(NK::VariableDeclarationStatement) && v.node.child(EdgeLabel::Value).is_none() {
+            let ty = v.ty.as_str();
+            let complex =
+                ty.ends_with(']') || ty.starts_with("mapping") || inp.unit.value_types.contains(ty);
+            let explicit = v.storage_ref;
+            let implicit = v.node.child(EdgeLabel::StorageLocation).is_none()
+                && complex
+                && !ty.ends_with(']')
+                && inp.unit.value_types.contains(ty);
+            if explicit || implicit {
+                push(
+                    out,
+                    "sol-uninitialized-storage",
+                    v.node,
+                    format!(
+                        "`{}` is a storage reference with no value: it points at slot 0",
+                        v.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ arithmetic
+
+fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 8, 0) || inp.unit.uses_safemath || !f.is_entry() {
+        return;
+    }
+    let state = |n: &Node| {
+        root_ident(n).is_some_and(|r| {
+            f.param(&r.text).is_none()
+                && f.local(&r.text).is_none()
+                && inp.unit.state_var(f.contract, &r.text).is_some_and(|v| {
+                    !v.constant
+                        && (v.ty.starts_with("uint")
+                            || v.ty.starts_with("int")
+                            || v.ty.starts_with("mapping"))
+                })
+        })
+    };
+    let mut done = false;
+    body.walk(&mut |n| {
+        if done {
+            return false;
+        }
+        if n.is(NK::AssignmentExpression) {
+            let op = n.children.iter().find(|c| c.label == EdgeLabel::Operator);
+            let l = n.child(EdgeLabel::LeftOperand);
+            if let (Some(op), Some(l)) = (op, l) {
+                let arith = matches!(
+                    op.kind,
+                    crate::tree::Kind::Token(TK::PlusEqual | TK::MinusEqual | TK::AsteriskEqual)
+                );
+                let r_arith = n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                    r.is(NK::AdditiveExpression)
+                        || r.is(NK::MultiplicativeExpression)
+                            && r.children.iter().any(|c| c.is_token(TK::Asterisk))
+                });
+                if (arith || r_arith) && state(l) && !guarded_by_condition(body, l) {
+                    push(
+                        out,
+                        "sol-integer-overflow",
+                        n,
+                        format!(
+                            "`{}` can wrap around (compiler before 0.8, no SafeMath)",
+                            n.tokens()
+                        ),
+                    );
+                    done = true;
+                }
+            }
+        }
+        true
+    });
+}
+
+/// A `require`/`if` in the body mentions the same variable (a hand-written bounds check).
+fn guarded_by_condition(body: &Node, lhs: &Node) -> bool {
+    let t = lhs.compact();
+    conditions(body).iter().any(|c| {
+        let ct = c.compact();
+        ct.contains(&t)
+            && (ct.contains(">=") || ct.contains("<=") || ct.contains('>') || ct.contains('<'))
+    })
+}
+
+fn incorrect_equality(body: &Node, out: &mut Vec<Issue>) {
+    body.walk(&mut |n| {
+        if n.is(NK::EqualityExpression) {
+            let bal = n
+                .children
+                .iter()
+                .filter(|c| c.label == EdgeLabel::LeftOperand || c.label == EdgeLabel::RightOperand)
+                .any(|c| {
+                    member(c).is_some_and(|(_, m)| m == "balance")
+                        || (c.is(NK::FunctionCallExpression)
+                            && called_member(c).is_some_and(|(_, m)| m == "balanceOf"))
+                });
+            if bal {
+                push(
+                    out,
+                    "sol-incorrect-equality",
+                    n,
+                    format!("`{}` tests a balance for strict equality", n.tokens()),
+                );
+            }
+        }
+        true
+    });
+}
+
+fn approve(f: &Function<'_>, out: &mut Vec<Issue>) {
+    if f.name != "approve" || !f.is_entry() || f.params.len() != 2 {
+        return;
+    }
+    let Some(body) = f.body else { return };
+    // a zero-first check (`require(value == 0 || allowance == 0)`) defuses the race
+    let zero_first = conditions(body).iter().any(|c| c.compact().contains("==0"));
+    let writes_allowance = body.any(&|n| {
+        n.is(NK::AssignmentExpression)
+            && n.child(EdgeLabel::LeftOperand)
+                .and_then(root_ident)
+                .is_some_and(|r| r.text.to_ascii_lowercase().contains("allow"))
+    });
+    if writes_allowance && !zero_first {
+        push(
+            out,
+            "sol-approve-front-running",
+            f.node,
+            "`approve` overwrites an allowance: the spender can front-run the change".into(),
+        );
+    }
+}
+
+// ------------------------------------------------------------------ contract-level
+
+fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    for c in &inp.unit.contracts {
+        if c.kind != ContractKind::Contract {
+            continue;
+        }
+        // only judge contracts whose whole hierarchy is in this file
+        let known = c.bases.iter().all(|b| inp.unit.contract_index(b).is_some());
+        if !known {
+            continue;
+        }
+        let fns: Vec<&Function<'_>> = c
+            .linear
+            .iter()
+            .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+            .collect();
+        let payable = fns
+            .iter()
+            .find(|f| f.mutability == Mutability::Payable && f.kind != FnKind::Modifier);
+        let Some(p) = payable else { continue };
+        let sends = fns.iter().any(|f| {
+            f.body.is_some_and(|b| {
+                calls(b).iter().any(|x| {
+                    matches!(called_ident(x), Some("selfdestruct" | "suicide"))
+                        || called_member(x).is_some_and(|(_, m)| {
+                            matches!(
+                                m,
+                                "delegatecall"
+                                    | "callcode"
+                                    | "functionDelegateCall"
+                                    | "sendValue"
+                                    | "functionCallWithValue"
+                                    | "send"
+                            )
+                        })
+                        || matches!(
+                            external_call(inp.unit, f, x),
+                            Some(EventKind::ExternalCall { value: true, .. })
+                        )
+                        || b.any(&|n| n.is(NK::AssemblyStatement))
+                })
+            })
+        });
+        if !sends {
+            push(
+                out,
+                "sol-locked-ether",
+                p.node,
+                format!(
+                    "`{}` receives ETH through `{}` but nothing in it can send ETH out",
+                    c.name, p.name
+                ),
+            );
+        }
+    }
+}
+
+fn shadowing(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    for c in &inp.unit.contracts {
+        for v in &c.state_vars {
+            let base = c.linear.iter().skip(1).find(|&&k| {
+                inp.unit.contracts[k]
+                    .state_vars
+                    .iter()
+                    .any(|b| b.name == v.name)
+            });
+            if let Some(&k) = base {
+                push(
+                    out,
+                    "sol-shadowing-state",
+                    v.node,
+                    format!(
+                        "`{}.{}` shadows the state variable of `{}`",
+                        c.name, v.name, inp.unit.contracts[k].name
+                    ),
+                );
+            }
+        }
+    }
+}

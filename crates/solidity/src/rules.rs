@@ -1,0 +1,162 @@
+//! The Solidity rule catalogue: one entry per stable rule id, with SWC and DASP-10 tags.
+//! `docs/solidity-rules.md` lists the same table (a test keeps them in step).
+
+use palisade_scan::Severity;
+
+/// How sure a detector is that a hit is a real bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// Metadata of one rule.
+#[derive(Debug)]
+pub struct SolRule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// SWC registry ids (`SWC-107`).
+    pub swc: &'static [&'static str],
+    /// DASP-10 category.
+    pub dasp: &'static str,
+    pub title: &'static str,
+    pub why: &'static str,
+    pub fix: &'static str,
+}
+
+macro_rules! rule {
+    ($id:literal, $sev:ident, $conf:ident, [$($swc:literal),*], $dasp:literal, $title:literal, $why:literal, $fix:literal) => {
+        SolRule {
+            id: $id,
+            severity: Severity::$sev,
+            confidence: Confidence::$conf,
+            swc: &[$($swc),*],
+            dasp: $dasp,
+            title: $title,
+            why: $why,
+            fix: $fix,
+        }
+    };
+}
+
+pub static RULES: &[SolRule] = &[
+    rule!("sol-parse-error", Info, High, [], "n/a", "Solidity file not analysed",
+        "The file does not parse with any Solidity version its pragma allows, so none of the contract checks ran on it.",
+        "Fix the syntax or the pragma; if the file is valid for solc, report the parser gap."),
+    rule!("sol-reentrancy-eth", High, Medium, ["SWC-107"], "reentrancy", "Reentrancy: state written after an ETH-sending external call",
+        "An external call that forwards ETH and all remaining gas hands control to the callee before the function has updated its state; the callee can re-enter and act on the stale state (The DAO, many withdraw drains).",
+        "Follow checks-effects-interactions: update state before the call, or guard the function (and every function sharing that state) with a reentrancy lock such as OpenZeppelin's `nonReentrant`."),
+    rule!("sol-reentrancy-no-eth", Medium, Low, ["SWC-107"], "reentrancy", "Reentrancy: state written after an external call",
+        "A call into another contract (a token, a hook, a callback) runs foreign code before the function has updated its state; a malicious or hooked token (ERC-777, ERC-721 receivers) can re-enter.",
+        "Update state before the call, or use a reentrancy lock; treat tokens and receivers as untrusted code."),
+    rule!("sol-tx-origin", High, Medium, ["SWC-115"], "access control", "Authorisation with tx.origin",
+        "`tx.origin` is the externally owned account that started the transaction, not the caller: any contract the owner interacts with can call this one and pass the check (phishing).",
+        "Compare `msg.sender` instead. `tx.origin == msg.sender` as an only-EOA check is not reported."),
+    rule!("sol-unchecked-lowlevel", Medium, Medium, ["SWC-104"], "unchecked low-level calls", "Low-level call result ignored",
+        "`call`, `delegatecall` and `staticcall` return `false` on failure instead of reverting; ignoring it lets execution continue as if the call succeeded (King of the Ether).",
+        "Check the returned bool (`(bool ok, ) = to.call{..}(..); require(ok);`) or use OpenZeppelin `Address.functionCall`/`sendValue`."),
+    rule!("sol-unchecked-send", Medium, Medium, ["SWC-104"], "unchecked low-level calls", "send() result ignored",
+        "`send` returns `false` when the transfer fails (for example a receiver that needs more than 2,300 gas); ignoring it loses track of unpaid ETH.",
+        "Check the result (`require(to.send(v))`), or use `call{value: v}` with a checked result and a pull-payment pattern."),
+    rule!("sol-unchecked-transfer", Medium, Medium, ["SWC-104"], "unchecked low-level calls", "ERC-20 transfer result ignored",
+        "Many ERC-20 tokens return `false` instead of reverting; an ignored `transfer`/`transferFrom` result lets a failed payment count as done.",
+        "Use OpenZeppelin `SafeERC20` (`safeTransfer`, `safeTransferFrom`) or check the returned bool."),
+    rule!("sol-arbitrary-send-erc20", High, Medium, ["SWC-105"], "access control", "transferFrom with an arbitrary from address",
+        "A public function moves tokens from an address the caller chooses: anyone can spend the allowance any user gave this contract.",
+        "Use `msg.sender` as `from`, or restrict the function to trusted callers."),
+    rule!("sol-arbitrary-send-eth", High, Medium, ["SWC-105"], "access control", "ETH sent to an arbitrary address",
+        "A public function without access control sends the contract's ETH to an address supplied by the caller.",
+        "Restrict the function (owner or role), or pay only `msg.sender` against a recorded balance."),
+    rule!("sol-unprotected-selfdestruct", High, High, ["SWC-106"], "access control", "Unprotected selfdestruct",
+        "Anyone can call a public function that reaches `selfdestruct`, destroying the contract and sending its ETH to an address of their choice (Parity wallet library).",
+        "Remove `selfdestruct` (deprecated by EIP-6049), or restrict the function to the owner with a modifier or a `msg.sender` check."),
+    rule!("sol-controlled-delegatecall", High, Medium, ["SWC-112"], "access control", "delegatecall to a caller-controlled address",
+        "`delegatecall` runs foreign code with this contract's storage and balance; with the target chosen by the caller, anyone can overwrite the owner or drain funds.",
+        "Delegate only to a fixed or owner-set implementation, and restrict who can change it."),
+    rule!("sol-weak-prng", High, Medium, ["SWC-120"], "bad randomness", "Randomness from block values",
+        "`block.timestamp`, `blockhash`, `block.prevrandao`/`difficulty`, `block.number` and `block.coinbase` are known to (or chosen by) block producers and to any contract calling in the same block.",
+        "Use a verifiable randomness source (Chainlink VRF) or a commit-reveal scheme."),
+    rule!("sol-timestamp-equality", Low, Medium, ["SWC-116"], "time manipulation", "Strict comparison with block.timestamp",
+        "Validators shift `block.timestamp` by seconds; a strict `==`/`!=` on it makes the branch a matter of luck or of the proposer's choice.",
+        "Compare with ranges (`>=`, `<`) and tolerate a few seconds of drift."),
+    rule!("sol-floating-pragma", Info, High, ["SWC-103"], "unknown unknowns", "Floating or missing version pragma",
+        "A contract that may compile with many compiler versions can be deployed with one that was not tested or has known bugs.",
+        "Pin the version for deployable contracts (`pragma solidity 0.8.24;`); floating ranges suit libraries only."),
+    rule!("sol-outdated-pragma", Low, High, ["SWC-102"], "arithmetic", "Outdated compiler version",
+        "The pragma only allows compilers older than 0.8.0: no checked arithmetic and many fixed compiler bugs.",
+        "Move to a current 0.8.x compiler."),
+    rule!("sol-unprotected-initializer", High, Medium, ["SWC-105"], "access control", "Unprotected initializer",
+        "A public `initialize`-style function without an `initializer` guard or access control can be called by anyone, or called again, to take ownership of the contract or of its implementation.",
+        "Use OpenZeppelin `Initializable` (`initializer`), call `_disableInitializers()` in the implementation's constructor, and deploy and initialise atomically."),
+    rule!("sol-missing-access-control", High, Medium, ["SWC-105"], "access control", "Privileged function without access control",
+        "A public function that mints, withdraws, changes the owner or admin, upgrades or pauses has no modifier or `msg.sender` check: anyone can call it.",
+        "Add an access check (`onlyOwner`, `onlyRole`, or `require(msg.sender == owner)`)."),
+    rule!("sol-ecrecover-zero-address", Medium, Medium, ["SWC-122"], "access control", "ecrecover without a zero-address check",
+        "`ecrecover` returns `address(0)` for an invalid signature; compared with a signer that is unset (zero), any garbage signature passes.",
+        "Reject `address(0)` (`require(signer != address(0))`) or use OpenZeppelin `ECDSA.recover`, which reverts."),
+    rule!("sol-signature-replay", Medium, Low, ["SWC-121"], "access control", "Signature without nonce or chain id",
+        "The signed message has no nonce, deadline or chain id and the contract does not record used signatures: the same signature can be replayed, here or on another chain.",
+        "Sign EIP-712 data that includes a per-signer nonce, the chain id and the contract address, and mark signatures used."),
+    rule!("sol-signature-malleability", Low, Low, ["SWC-117"], "access control", "ecrecover without an s-value bound",
+        "For every ECDSA signature a second valid one exists (s' = n - s); code that marks signatures (not messages) as used can be replayed with the twin.",
+        "Require `s <= secp256k1n/2` and `v` in {27, 28}, or use OpenZeppelin `ECDSA.recover`."),
+    rule!("sol-msg-value-loop", High, Medium, [], "unknown unknowns", "msg.value inside a loop",
+        "`msg.value` is the same in every iteration: a loop that credits it once per item credits the sender many times for one payment.",
+        "Sum the amounts in the loop and compare the total with `msg.value` once."),
+    rule!("sol-calls-loop", Low, Medium, ["SWC-113"], "denial of service", "External call inside a loop",
+        "One failing or gas-hungry recipient makes the whole loop revert, blocking everyone (push payments, batch operations).",
+        "Use pull payments, or let the loop skip failures and record them."),
+    rule!("sol-encode-packed-collision", High, High, ["SWC-133"], "unknown unknowns", "abi.encodePacked of several dynamic values hashed",
+        "`abi.encodePacked(a, b)` with two dynamic values is ambiguous (`(\"ab\",\"c\")` and `(\"a\",\"bc\")` encode alike), so hashes and signatures over it collide.",
+        "Use `abi.encode`, or put at most one dynamic value in the packed encoding."),
+    rule!("sol-locked-ether", Medium, High, [], "denial of service", "Contract accepts ETH but cannot send it",
+        "The contract has payable functions but no way to send ETH out (no call with value, transfer, send or selfdestruct): ETH sent to it is locked forever.",
+        "Add an owner-restricted withdrawal, or remove `payable`."),
+    rule!("sol-uninitialized-storage", High, High, ["SWC-109"], "unknown unknowns", "Uninitialised storage pointer",
+        "Before 0.5, a local `storage` variable declared without a value points at slot 0 and writes through it overwrite the first state variables (often the owner).",
+        "Initialise the reference (`S storage s = items[i];`) or use `memory`; upgrade the compiler."),
+    rule!("sol-integer-overflow", Medium, Low, ["SWC-101"], "arithmetic", "Unchecked arithmetic on state",
+        "Before 0.8.0 arithmetic wraps silently; without SafeMath an addition or multiplication on a balance or supply can overflow (BEC token) and a subtraction can underflow.",
+        "Use a 0.8.x compiler or SafeMath for every arithmetic on balances, supplies and amounts."),
+    rule!("sol-incorrect-equality", Medium, Medium, ["SWC-132"], "denial of service", "Strict equality on a balance",
+        "Anyone can change a contract's ETH or token balance (forced ETH via selfdestruct, unsolicited transfers), so `balance == x` can be made false for good.",
+        "Compare with `>=` or `<=`, or track deposits in a variable."),
+    rule!("sol-shadowing-state", Medium, High, ["SWC-119"], "unknown unknowns", "State variable shadows a base contract's",
+        "A derived contract declares a state variable with the name of one in a base contract: the base's functions use a different slot than the derived contract's.",
+        "Remove the duplicate declaration and assign the base variable in the constructor."),
+    rule!("sol-approve-front-running", Low, Low, ["SWC-114"], "front running", "ERC-20 approve can be front-run",
+        "Changing an allowance from N to M with `approve` lets the spender front-run and spend N + M.",
+        "Offer `increaseAllowance`/`decreaseAllowance`, or require the allowance to be zero before it is changed."),
+];
+
+/// Looks a rule up by id.
+pub fn rule(id: &str) -> Option<&'static SolRule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_prefixed() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        assert!(RULES.iter().all(|r| r.id.starts_with("sol-")));
+    }
+}
