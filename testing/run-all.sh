@@ -13,6 +13,10 @@ failed=0
 say "toolchain"
 cargo --version && rustc --version
 
+say "install test peers (anvil, ethers, viem, web3.py, eth-account)"
+# First, because some Rust integration tests drive anvil too.
+bash testing/e2e/setup.sh || failed=$((failed + 1))
+
 say "format"
 if ! cargo fmt --all --check >/dev/null 2>&1; then
   echo "cargo fmt --check failed (run \`cargo fmt --all\`)"
