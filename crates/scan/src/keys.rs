@@ -53,7 +53,9 @@ pub fn bip39_index(word: &str) -> Option<u16> {
     }
     let slot = bip39_table()[prefix_slot(w)];
     let list = bip39::Language::English.word_list();
-    (slot != u16::MAX && list[usize::from(slot)] == word).then_some(slot)
+    // compared inline: a library memcmp call costs more than these few bytes
+    let same = |l: &str| l.len() == w.len() && l.bytes().zip(w).all(|(a, &b)| a == b);
+    (slot != u16::MAX && list.get(usize::from(slot)).is_some_and(|l| same(l))).then_some(slot)
 }
 
 /// Index of a word's first four letters (three-letter words use 26 as the fourth).

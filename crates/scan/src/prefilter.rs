@@ -372,14 +372,15 @@ pub fn long_runs(data: &[u8], class: &Class, min: usize, out: &mut Vec<Range<usi
             p += min;
             continue;
         }
-        let mut s = p;
-        while s > floor && class.has(data[s - 1]) {
-            s -= 1;
-        }
-        let mut e = p + 1;
-        while e < n && class.has(data[e]) {
-            e += 1;
-        }
+        // iterator searches: no bounds check per byte on these hot loops
+        let s = data[floor..p]
+            .iter()
+            .rposition(|&b| !class.has(b))
+            .map_or(floor, |i| floor + i + 1);
+        let e = data[p + 1..]
+            .iter()
+            .position(|&b| !class.has(b))
+            .map_or(n, |i| p + 1 + i);
         if e - s >= min {
             out.push(s..e);
         }
