@@ -345,20 +345,34 @@ fn unchecked_calls(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec
 
 // ------------------------------------------------------------------ selfdestruct, delegatecall
 
-fn selfdestruct(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+fn selfdestruct(inp: &Input<'_>, f: &Function<'_>, _body: &Node, out: &mut Vec<Issue>) {
     if !f.is_entry() {
         return;
     }
-    for c in calls(body) {
-        if matches!(called_ident(c), Some("selfdestruct" | "suicide"))
-            && !model::is_protected(inp.unit, f)
-        {
+    let mut protected = None;
+    for g in model::reachable(inp.unit, f) {
+        let Some(b) = g.body else { continue };
+        for c in calls(b) {
+            if !matches!(called_ident(c), Some("selfdestruct" | "suicide")) {
+                continue;
+            }
+            // an internal helper guarded on its own counts as protected too
+            if *protected.get_or_insert_with(|| model::is_protected(inp.unit, f))
+                || model::is_protected(inp.unit, g)
+            {
+                return;
+            }
+            let via = if std::ptr::eq(g, f) {
+                String::new()
+            } else {
+                format!(" (through `{}`)", g.name)
+            };
             push(
                 out,
                 "sol-unprotected-selfdestruct",
                 c,
                 format!(
-                    "anyone can call `{}`, which self-destructs the contract",
+                    "anyone can call `{}`, which self-destructs the contract{via}",
                     f.name
                 ),
             );

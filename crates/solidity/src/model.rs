@@ -505,6 +505,8 @@ pub fn callee(call: &Node) -> Option<(&Node, bool)> {
                 if opts.children.iter().any(|o| {
                     o.is(NK::NamedArgument)
                         && o.child(EdgeLabel::Name).is_some_and(|n| n.text == "value")
+                        // `{value: 0}` sends nothing
+                        && o.child(EdgeLabel::Value).is_none_or(|v| v.compact() != "0")
                 }) {
                     value = true;
                 }
@@ -662,7 +664,23 @@ pub fn is_protected(unit: &Unit<'_>, f: &Function<'_>) -> bool {
             continue;
         }
         let Some(body) = g.body else { continue };
-        if conditions(body).iter().any(|c| mentions_sender(c)) {
+        // authorised by a signature
+        if body.any(&|n| {
+            n.is(NK::FunctionCallExpression)
+                && n.child(EdgeLabel::Operand).is_some_and(|o| {
+                    is_ident(o, "ecrecover")
+                        || member(o).is_some_and(|(_, m)| {
+                            matches!(m, "recover" | "tryRecover" | "isValidSignatureNow")
+                        })
+                })
+        }) {
+            return true;
+        }
+        // a tx.origin check is a (weak) restriction too: `sol-tx-origin` reports its weakness
+        if conditions(body)
+            .iter()
+            .any(|c| mentions_sender(c) || c.any(&|n| is_member(n, "tx", "origin")))
+        {
             return true;
         }
         for (name, _) in internal_calls(body) {
@@ -961,6 +979,31 @@ impl<'a> Cx<'a, '_> {
 /// Does event `b` possibly run after event `a` (later in order, or in a common loop)?
 pub fn after(a: &Event<'_>, ai: usize, b: &Event<'_>, bi: usize) -> bool {
     bi > ai || a.loops.iter().any(|l| b.loops.contains(l))
+}
+
+/// `f` and the functions it reaches through internal calls (depth 3), each once.
+pub fn reachable<'a>(unit: &'a Unit<'a>, f: &'a Function<'a>) -> Vec<&'a Function<'a>> {
+    let mut out: Vec<&'a Function<'a>> = vec![f];
+    let mut i = 0;
+    let mut depth = vec![0u8];
+    while i < out.len() {
+        let g = out[i];
+        let d = depth[i];
+        i += 1;
+        let Some(body) = g.body else { continue };
+        if d >= 3 {
+            continue;
+        }
+        for (name, _) in internal_calls(body) {
+            for h in unit.lookup(g.contract, name).into_iter().take(1) {
+                if h.kind == FnKind::Function && !out.iter().any(|x| std::ptr::eq(*x, h)) {
+                    out.push(h);
+                    depth.push(d + 1);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Contracts whose function bodies mention a name, for cheap "is it used anywhere" checks.

@@ -1,0 +1,108 @@
+//! The detector corpus: every finding in `testing/solidity-corpus` is annotated with
+//! `// expect: RULE` on its line, and nothing else may fire.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use palisade_solidity::rules::RULES;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/solidity-corpus")
+}
+
+fn sol_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            sol_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "sol") {
+            out.push(p);
+        }
+    }
+}
+
+fn expected(text: &str) -> BTreeSet<(u32, String)> {
+    let mut set = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(pos) = line.find("// expect:") {
+            for r in line[pos + "// expect:".len()..].split_whitespace() {
+                set.insert((i as u32 + 1, r.to_string()));
+            }
+        }
+    }
+    set
+}
+
+#[test]
+fn every_corpus_file_yields_exactly_its_annotations() {
+    let mut files = Vec::new();
+    sol_files(&corpus(), &mut files);
+    assert!(files.len() >= 50, "corpus has {} files", files.len());
+    let mut failures = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let name = f.strip_prefix(corpus()).unwrap().display().to_string();
+        let got: BTreeSet<(u32, String)> = palisade_solidity::findings(&name, text.as_bytes())
+            .into_iter()
+            .map(|x| (x.line, x.rule_id))
+            .collect();
+        let want = expected(&text);
+        if got != want {
+            failures.push(format!(
+                "{name}\n  unexpected: {:?}\n  missing:    {:?}",
+                got.difference(&want).collect::<Vec<_>>(),
+                want.difference(&got).collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_a_vulnerable_and_a_safe_contract() {
+    for r in RULES {
+        let dir = corpus().join(r.id.trim_start_matches("sol-"));
+        let vuln = std::fs::read_to_string(dir.join("vulnerable.sol"))
+            .unwrap_or_else(|_| panic!("no vulnerable.sol for {}", r.id));
+        assert!(
+            expected(&vuln).iter().any(|(_, id)| id == r.id),
+            "{}: vulnerable.sol does not expect the rule",
+            r.id
+        );
+        let safe = std::fs::read_to_string(dir.join("safe.sol"))
+            .unwrap_or_else(|_| panic!("no safe.sol for {}", r.id));
+        assert!(
+            !expected(&safe).iter().any(|(_, id)| id == r.id),
+            "{}: safe.sol expects its own rule",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn inline_suppression_silences_one_rule() {
+    let src = "pragma solidity 0.8.24;\ncontract A {\n  function f(address t) external {\n    // palisade:ignore[sol-unchecked-lowlevel]\n    t.call(\"\");\n  }\n}\n";
+    let got = palisade_solidity::findings("a.sol", src.as_bytes());
+    assert!(got.is_empty(), "{got:?}");
+    let other = src.replace("sol-unchecked-lowlevel", "sol-tx-origin");
+    let got = palisade_solidity::findings("a.sol", other.as_bytes());
+    assert_eq!(got.len(), 1, "{got:?}");
+}
+
+#[test]
+fn findings_carry_rule_severity_and_stable_fingerprints() {
+    let src = "pragma solidity 0.8.24;\ncontract A {\n  address o;\n  function f() external { require(tx.origin == o); }\n}\n";
+    let a = palisade_solidity::findings("a.sol", src.as_bytes());
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].rule_id, "sol-tx-origin");
+    assert_eq!(a[0].severity, palisade_scan::Severity::High);
+    assert!(a[0].message.contains("SWC-115"));
+    let moved = format!("\n\n{src}");
+    let b = palisade_solidity::findings("a.sol", moved.as_bytes());
+    assert_eq!(a[0].fingerprint, b[0].fingerprint);
+    assert_eq!(b[0].line, a[0].line + 2);
+}

@@ -1,0 +1,14 @@
+pragma solidity 0.4.24; // expect: sol-outdated-pragma
+
+contract Token {
+    mapping(address => uint256) public balances;
+    uint256 public totalSupply;
+
+    function batchTransfer(address[] _receivers, uint256 _value) public {
+        uint256 amount = _receivers.length * _value;
+        balances[msg.sender] -= amount; // expect: sol-integer-overflow
+        for (uint256 i = 0; i < _receivers.length; i++) {
+            balances[_receivers[i]] += _value;
+        }
+    }
+}

@@ -1,0 +1,5 @@
+pragma solidity 0.8.19;
+
+contract Current {
+    uint256 public x;
+}

@@ -1,0 +1,49 @@
+pragma solidity 0.8.24;
+
+abstract contract ReentrancyGuard {
+    uint256 private _status = 1;
+    modifier nonReentrant() {
+        require(_status == 1);
+        _status = 2;
+        _;
+        _status = 1;
+    }
+}
+
+contract Bank is ReentrancyGuard {
+    mapping(address => uint256) public balances;
+
+    function deposit() external payable {
+        balances[msg.sender] += msg.value;
+    }
+
+    // checks-effects-interactions: the balance is cleared before the call
+    function withdraw() external {
+        uint256 amount = balances[msg.sender];
+        balances[msg.sender] = 0;
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok, "send failed");
+    }
+
+    // write after the call, but under a reentrancy lock
+    function withdrawLocked() external nonReentrant {
+        uint256 amount = balances[msg.sender];
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok);
+        balances[msg.sender] = 0;
+    }
+
+    // transfer forwards only 2300 gas: no re-entry
+    function withdrawTransfer() external {
+        uint256 amount = balances[msg.sender];
+        payable(msg.sender).transfer(amount);
+        balances[msg.sender] = 0;
+    }
+
+    // only a local is written after the call
+    function ping(address to) external returns (bool) {
+        (bool ok, ) = to.call{value: 0}("");
+        bool done = ok;
+        return done;
+    }
+}
