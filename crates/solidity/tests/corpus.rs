@@ -1,5 +1,11 @@
 //! The detector corpus: every finding in `testing/solidity-corpus` is annotated with
 //! `// expect: RULE` on its line, and nothing else may fire.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
