@@ -32,12 +32,17 @@ pub struct Parsed {
 
 /// Parses `text` with the newest language version its pragmas allow.
 pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
-    let allowed: Vec<(u64, u64, u64)> = LanguageFacts::infer_language_versions(text)
+    // INVARIANT: version inference sees only the pragma statements, so it costs a parse of a
+    // few bytes rather than of the whole file
+    let pragmas = pragma_text(text);
+    let versions: Vec<_> = LanguageFacts::infer_language_versions(&pragmas).collect();
+    let allowed: Vec<(u64, u64, u64)> = versions
+        .iter()
         .map(|v| (v.major, v.minor, v.patch))
         .collect();
-    let version = LanguageFacts::infer_language_versions(text)
+    let version = versions
         .last()
-        .cloned()
+        .map(|v| (*v).clone())
         .ok_or_else(|| ParseError::NoVersion {
             path: path.to_string(),
         })?;
@@ -64,4 +69,60 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
         allowed,
         root,
     })
+}
+
+/// The `pragma solidity ...;` statements of a file (outside comments), joined.
+pub fn pragma_text(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"//") {
+            i += b[i..]
+                .iter()
+                .position(|c| *c == b'\n')
+                .unwrap_or(b.len() - i);
+        } else if b[i..].starts_with(b"/*") {
+            i += 2 + b[i + 2..]
+                .windows(2)
+                .position(|w| w == b"*/")
+                .map_or(b.len(), |p| p + 2);
+        } else if b[i] == b'"' || b[i] == b'\'' {
+            let q = b[i];
+            i += 1;
+            while i < b.len() && b[i] != q && b[i] != b'\n' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if b[i..].starts_with(b"pragma") && (i == 0 || !is_word(b[i - 1])) {
+            let end = b[i..]
+                .iter()
+                .position(|c| *c == b';')
+                .map_or(b.len(), |p| i + p + 1);
+            let stmt = &text[i..end.min(text.len())];
+            if stmt["pragma".len()..].trim_start().starts_with("solidity") {
+                out.push_str(stmt);
+                out.push('\n');
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pragma_text_skips_comments_and_strings() {
+        let t = "// pragma solidity 0.4.1;\n/* pragma solidity 0.5.0; */\nstring s = \"pragma solidity 0.6.0;\";\npragma solidity ^0.8.0;\npragma abicoder v2;\ncontract A {}";
+        assert_eq!(pragma_text(t), "pragma solidity ^0.8.0;\n");
+    }
 }
