@@ -49,6 +49,8 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         arbitrary_send(inp, f, body, out);
         uninitialized_storage(inp, f, out);
         overflow(inp, f, body, out);
+        unchecked_block(inp, f, body, out);
+        unbounded_loop(inp, f, body, out);
         incorrect_equality(body, out);
         approve(f, out);
     }
@@ -1086,6 +1088,141 @@ fn shadowing(inp: &Input<'_>, out: &mut Vec<Issue>) {
                         c.name, v.name, inp.unit.contracts[k].name
                     ),
                 );
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ unchecked blocks
+
+fn unchecked_block(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if inp.version < (0, 8, 0) || !f.is_entry() {
+        return;
+    }
+    let mut blocks = Vec::new();
+    body.find_all(&|n| n.is(NK::UncheckedBlock), &mut blocks);
+    if blocks.is_empty() {
+        return;
+    }
+    // identifiers that appear in a comparison somewhere in the function
+    let mut compared = std::collections::HashSet::new();
+    for c in conditions(body) {
+        let mut cmp = Vec::new();
+        c.find_all(
+            &|n| n.is(NK::InequalityExpression) || n.is(NK::EqualityExpression),
+            &mut cmp,
+        );
+        for x in cmp {
+            let mut ids = Vec::new();
+            x.find_all(&|n| n.is_token(TK::Identifier), &mut ids);
+            compared.extend(ids.into_iter().map(|i| i.text.clone()));
+        }
+    }
+    for b in blocks {
+        let mut hit = None;
+        b.walk(&mut |n| {
+            if hit.is_some() {
+                return false;
+            }
+            let arith = (n.is(NK::AdditiveExpression)
+                || n.is(NK::MultiplicativeExpression)
+                    && n.children.iter().any(|c| c.is_token(TK::Asterisk)))
+                || n.is(NK::AssignmentExpression)
+                    && n.children.iter().any(|c| {
+                        c.is_token(TK::PlusEqual)
+                            || c.is_token(TK::MinusEqual)
+                            || c.is_token(TK::AsteriskEqual)
+                    });
+            if arith {
+                let mut ids = Vec::new();
+                n.find_all(&|c| c.is_token(TK::Identifier), &mut ids);
+                let constant_only = ids.is_empty();
+                let guarded = ids.iter().any(|i| compared.contains(&i.text));
+                // operands the caller controls (parameters) or that accumulate (state)
+                let risky = ids.iter().any(|i| {
+                    f.param(&i.text).is_some()
+                        || (f.local(&i.text).is_none()
+                            && inp
+                                .unit
+                                .state_var(f.contract, &i.text)
+                                .is_some_and(|v| !v.constant))
+                });
+                if !constant_only && !guarded && risky {
+                    hit = Some(n);
+                }
+                return false;
+            }
+            true
+        });
+        if let Some(n) = hit {
+            push(out, "sol-integer-overflow", n, format!("`{}` in an unchecked block can wrap: none of its operands is bounded by a check", n.tokens()));
+        }
+    }
+}
+
+// ------------------------------------------------------------------ unbounded loops
+
+fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    let mut loops = Vec::new();
+    body.find_all(
+        &|n| n.is(NK::ForStatement) || n.is(NK::WhileStatement),
+        &mut loops,
+    );
+    for l in loops {
+        let Some(cond) = l.child(EdgeLabel::Condition) else {
+            continue;
+        };
+        let mut lens = Vec::new();
+        cond.find_all(
+            &|n| member(n).is_some_and(|(_, m)| m == "length"),
+            &mut lens,
+        );
+        for len in lens {
+            let Some((base, _)) = member(len) else {
+                continue;
+            };
+            let Some(arr) = root_ident(base) else {
+                continue;
+            };
+            if f.param(&arr.text).is_some() || f.local(&arr.text).is_some() {
+                continue;
+            }
+            if inp.unit.state_var(f.contract, &arr.text).is_none() {
+                continue;
+            }
+            // who can grow it: a public function without access control that pushes to it
+            let grower = inp.unit.contracts[f.contract]
+                .linear
+                .iter()
+                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+                .find(|g| {
+                    g.is_entry()
+                        && g.body.is_some_and(|gb| {
+                            calls(gb).iter().any(|c| {
+                                c.child(EdgeLabel::Operand).and_then(member).is_some_and(
+                                    |(b, m)| {
+                                        m == "push"
+                                            && root_ident(b).is_some_and(|r| r.text == arr.text)
+                                    },
+                                )
+                            })
+                        })
+                        && !model::is_protected(inp.unit, g)
+                });
+            if let Some(g) = grower {
+                push(
+                    out,
+                    "sol-unbounded-loop",
+                    l,
+                    format!(
+                        "`{}` loops over `{}`, which anyone can grow through `{}`",
+                        f.name, arr.text, g.name
+                    ),
+                );
+                return;
             }
         }
     }

@@ -726,6 +726,8 @@ pub struct Event<'a> {
     pub node: &'a Node,
     /// Start offsets of the loops around the event (in the function where it occurs).
     pub loops: Vec<usize>,
+    /// `(if statement start, 0 for then / 1 for else)` of the branches around the event.
+    pub branches: Vec<(usize, u8)>,
 }
 
 /// Classifies a call expression as an external call.
@@ -836,6 +838,7 @@ pub fn events<'a>(unit: &'a Unit<'a>, f: &'a Function<'a>) -> Vec<Event<'a>> {
             f,
             out: &mut out,
             loops: Vec::new(),
+            branches: Vec::new(),
             stack: &mut stack,
         };
         cx.visit(b);
@@ -848,6 +851,7 @@ struct Cx<'a, 'o> {
     f: &'a Function<'a>,
     out: &'o mut Vec<Event<'a>>,
     loops: Vec<usize>,
+    branches: Vec<(usize, u8)>,
     stack: &'o mut Vec<usize>,
 }
 
@@ -857,6 +861,7 @@ impl<'a> Cx<'a, '_> {
             kind,
             node,
             loops: self.loops.clone(),
+            branches: self.branches.clone(),
         });
     }
 
@@ -960,6 +965,22 @@ impl<'a> Cx<'a, '_> {
                     self.push(kind, n);
                 }
             }
+            NK::IfStatement => {
+                for c in &n.children {
+                    let branch = match c.label {
+                        EdgeLabel::Body => Some(0),
+                        EdgeLabel::ElseBranch => Some(1),
+                        _ => None,
+                    };
+                    if let Some(b) = branch {
+                        self.branches.push((n.start, b));
+                        self.visit(c);
+                        self.branches.pop();
+                    } else {
+                        self.visit(c);
+                    }
+                }
+            }
             NK::ForStatement | NK::WhileStatement | NK::DoWhileStatement => {
                 self.loops.push(n.start);
                 for c in &n.children {
@@ -978,7 +999,11 @@ impl<'a> Cx<'a, '_> {
 
 /// Does event `b` possibly run after event `a` (later in order, or in a common loop)?
 pub fn after(a: &Event<'_>, ai: usize, b: &Event<'_>, bi: usize) -> bool {
-    bi > ai || a.loops.iter().any(|l| b.loops.contains(l))
+    let exclusive = a
+        .branches
+        .iter()
+        .any(|(i, x)| b.branches.iter().any(|(j, y)| i == j && x != y));
+    !exclusive && (bi > ai || a.loops.iter().any(|l| b.loops.contains(l)))
 }
 
 /// `f` and the functions it reaches through internal calls (depth 3), each once.

@@ -47,3 +47,17 @@ contract Bank is ReentrancyGuard {
         return done;
     }
 }
+
+contract Branches {
+    mapping(address => uint256) public balances;
+
+    // the write and the call are on exclusive branches
+    function settle(bool pay) external {
+        if (pay) {
+            (bool ok, ) = msg.sender.call{value: balances[msg.sender]}("");
+            require(ok);
+        } else {
+            balances[msg.sender] = 0;
+        }
+    }
+}
