@@ -43,7 +43,9 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         timestamp_equality(body, out);
         initializer(inp, f, out);
         access_control(inp, f, out);
-        signatures(f, body, out);
+        if c.kind != ContractKind::Library {
+            signatures(f, body, out);
+        }
         loops(inp, f, body, out);
         encode_packed(inp, f, body, out);
         arbitrary_send(inp, f, body, out);
@@ -159,6 +161,10 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     if !f.is_entry() || !f.changes_state() || f.has_modifier_like(LOCK_WORDS) {
         return;
     }
+    // a re-entrant caller would have to pass the same access check
+    if model::is_protected(inp.unit, f) {
+        return;
+    }
     let ev = events(inp.unit, f);
     for (i, e) in ev.iter().enumerate() {
         let EventKind::ExternalCall { value, stipend, .. } = e.kind else {
@@ -174,7 +180,10 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             continue;
         }
         let write = ev.iter().enumerate().find(|(j, w)| {
-            matches!(w.kind, EventKind::StateWrite { .. }) && *j != i && model::after(e, i, w, *j)
+            matches!(w.kind, EventKind::StateWrite { .. })
+                && *j != i
+                && model::after(e, i, w, *j)
+                && !is_restore(f, w.node)
         });
         if let Some((_, w)) = write {
             let EventKind::StateWrite { var } = &w.kind else {
@@ -194,6 +203,27 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             return;
         }
     }
+}
+
+/// `x = saved;` where `saved` was read from `x` earlier: the save/restore pattern
+/// (`_executionId = before;`) puts back the value a re-entrant call could have seen.
+fn is_restore(f: &Function<'_>, w: &Node) -> bool {
+    if !w.is(NK::AssignmentExpression) || !w.children.iter().any(|c| c.is_token(TK::Equal)) {
+        return false;
+    }
+    let (Some(l), Some(r)) = (
+        w.child(EdgeLabel::LeftOperand),
+        w.child(EdgeLabel::RightOperand),
+    ) else {
+        return false;
+    };
+    let target = l.compact();
+    r.is_token(TK::Identifier)
+        && f.local(&r.text).is_some_and(|v| {
+            v.node
+                .child(EdgeLabel::Value)
+                .is_some_and(|val| val.compact().contains(&target))
+        })
 }
 
 // ------------------------------------------------------------------ tx.origin
@@ -781,16 +811,21 @@ fn encode_packed(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<I
         {
             continue;
         }
-        let dynamic = call_args(c)
-            .iter()
-            .filter(|a| {
-                a.is_token(TK::Identifier)
-                    && f.param(&a.text)
-                        .or_else(|| f.local(&a.text))
-                        .or_else(|| inp.unit.state_var(f.contract, &a.text))
-                        .is_some_and(|v| v.is_dynamic())
-            })
-            .count();
+        let args = call_args(c);
+        let is_dyn = |a: &&Node| {
+            a.is_token(TK::Identifier)
+                && f.param(&a.text)
+                    .or_else(|| f.local(&a.text))
+                    .or_else(|| inp.unit.state_var(f.contract, &a.text))
+                    .is_some_and(|v| v.is_dynamic())
+        };
+        // two dynamic values next to each other: a fixed separator between them (a literal,
+        // a number, an address) keeps the boundaries unambiguous in practice
+        let dynamic = args
+            .windows(2)
+            .filter(|w| is_dyn(&w[0]) && is_dyn(&w[1]))
+            .count()
+            + 1;
         if dynamic < 2 {
             continue;
         }
@@ -850,7 +885,13 @@ fn arbitrary_send(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
                 ..
             })
         );
-        if eth && m != "sendValue" && m != "functionCallWithValue" {
+        // forwarding what the caller just paid (`{value: msg.value}`) takes nothing from the contract
+        let forwards_msg_value = c.any(&|n| {
+            n.is(NK::NamedArgument)
+                && n.child(EdgeLabel::Value)
+                    .is_some_and(|v| is_member(v, "msg", "value"))
+        });
+        if eth && !forwards_msg_value && m != "sendValue" && m != "functionCallWithValue" {
             if let Some(to) = root_ident(base) {
                 if f.param(&to.text).is_some() && !mentions_sender(body) && !is_prot() {
                     push(
@@ -975,7 +1016,12 @@ fn incorrect_equality(body: &Node, out: &mut Vec<Issue>) {
                         || (c.is(NK::FunctionCallExpression)
                             && called_member(c).is_some_and(|(_, m)| m == "balanceOf"))
                 });
-            if bal {
+            // `balanceOf(a) == 0` asks "holds none", a question of ownership, not of amount
+            let zero = n
+                .children
+                .iter()
+                .any(|c| c.label == EdgeLabel::RightOperand && c.compact() == "0");
+            if bal && !zero {
                 push(
                     out,
                     "sol-incorrect-equality",
@@ -1136,7 +1182,12 @@ fn unchecked_block(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec
             if arith {
                 let mut ids = Vec::new();
                 n.find_all(&|c| c.is_token(TK::Identifier), &mut ids);
-                let constant_only = ids.is_empty();
+                // `x + 1`: a counter step, which cannot realistically wrap
+                let step = n.children.iter().any(|c| {
+                    matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
+                        && (c.is(NK::DecimalNumberExpression) || c.is(NK::HexNumberExpression))
+                });
+                let constant_only = ids.is_empty() || step;
                 let guarded = ids.iter().any(|i| compared.contains(&i.text));
                 // operands the caller controls (parameters) or that accumulate (state)
                 let risky = ids.iter().any(|i| {

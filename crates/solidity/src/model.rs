@@ -130,6 +130,8 @@ pub struct Unit<'a> {
     pub libraries: HashSet<String>,
     /// `using SafeMath for ...` (or any library named like SafeMath) appears.
     pub uses_safemath: bool,
+    /// Types named in `using L for T`: member calls on them go to a library.
+    pub using_targets: HashSet<String>,
 }
 
 impl<'a> Unit<'a> {
@@ -139,6 +141,7 @@ impl<'a> Unit<'a> {
             value_types: HashSet::new(),
             libraries: HashSet::new(),
             uses_safemath: false,
+            using_targets: HashSet::new(),
         };
         root.walk(&mut |n| {
             if n.is(NK::StructDefinition) || n.is(NK::EnumDefinition) {
@@ -150,6 +153,9 @@ impl<'a> Unit<'a> {
                 let t = n.compact();
                 if t.to_ascii_lowercase().contains("safemath") {
                     unit.uses_safemath = true;
+                }
+                if let Some(t) = n.child(EdgeLabel::Target) {
+                    unit.using_targets.insert(t.compact());
                 }
                 if let Some(c) = n.child(EdgeLabel::Clause) {
                     if let Some(id) = c.first_ident() {
@@ -568,6 +574,74 @@ pub fn mentions_sender(n: &Node) -> bool {
     })
 }
 
+fn is_sender(n: &Node) -> bool {
+    is_member(n, "msg", "sender")
+        || (n.is(NK::FunctionCallExpression)
+            && n.child(EdgeLabel::Operand)
+                .is_some_and(|o| is_ident(o, "_msgSender")))
+}
+
+/// Does a condition restrict *who* calls: `msg.sender == x`, `hasRole(r, msg.sender)`,
+/// `admins[msg.sender]` used as a flag? A sender inside an amount comparison
+/// (`balances[msg.sender] >= v`) is not a restriction.
+pub fn sender_guard(n: &Node, in_amount: bool) -> bool {
+    if n.is(NK::EqualityExpression) {
+        let direct = n
+            .children
+            .iter()
+            .filter(|c| c.label == EdgeLabel::LeftOperand || c.label == EdgeLabel::RightOperand)
+            .any(|c| {
+                is_sender(c)
+                    || root_ident(c).is_some_and(|r| r.text == "msg") && c.compact() == "msg.sender"
+            });
+        if direct {
+            return true;
+        }
+    }
+    if n.is(NK::FunctionCallExpression) && !in_amount && !is_sender(n) {
+        // `hasRole(r, msg.sender)`, `isOwner(msg.sender)`, `auth.canCall(msg.sender, ..)`;
+        // not `token.transfer(msg.sender, v)`
+        let name = n.child(EdgeLabel::Operand).and_then(|o| {
+            if o.is_token(TK::Identifier) {
+                Some(o.text.as_str())
+            } else {
+                member(o).map(|(_, m)| m)
+            }
+        });
+        let checker = name.is_some_and(|m| {
+            let l = m.trim_start_matches('_').to_ascii_lowercase();
+            [
+                "is",
+                "has",
+                "can",
+                "check",
+                "only",
+                "auth",
+                "verify",
+                "allowed",
+                "whitelisted",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
+                || GUARD_WORDS.iter().any(|w| l.contains(w))
+        });
+        if checker && call_args(n).iter().any(|a| is_sender(a)) {
+            return true;
+        }
+    }
+    if n.is(NK::IndexAccessExpression)
+        && !in_amount
+        && n.child(EdgeLabel::Start).is_some_and(is_sender)
+    {
+        return true;
+    }
+    let amount = in_amount
+        || n.is(NK::InequalityExpression)
+        || n.is(NK::AdditiveExpression)
+        || n.is(NK::MultiplicativeExpression);
+    n.children.iter().any(|c| sender_guard(c, amount))
+}
+
 /// Conditions that guard execution: `require`/`assert` arguments and `if` conditions.
 pub fn conditions(body: &Node) -> Vec<&Node> {
     let mut out = Vec::new();
@@ -679,7 +753,7 @@ pub fn is_protected(unit: &Unit<'_>, f: &Function<'_>) -> bool {
         // a tx.origin check is a (weak) restriction too: `sol-tx-origin` reports its weakness
         if conditions(body)
             .iter()
-            .any(|c| mentions_sender(c) || c.any(&|n| is_member(n, "tx", "origin")))
+            .any(|c| sender_guard(c, false) || c.any(&|n| is_member(n, "tx", "origin")))
         {
             return true;
         }
@@ -735,6 +809,13 @@ pub fn external_call(unit: &Unit<'_>, f: &Function<'_>, call: &Node) -> Option<E
     let (op, value) = callee(call)?;
     let (base, m) = member(op)?;
     let nargs = call_args(call).len();
+    // calls to this contract itself (`address(this).call`, `Address.functionDelegateCall(address(this), ..)`)
+    let is_self = |n: &Node| n.compact() == "address(this)" || is_ident(n, "this");
+    if is_self(base)
+        || (is_ident(base, "Address") && call_args(call).first().is_some_and(|a| is_self(a)))
+    {
+        return None;
+    }
     match m {
         "call" | "delegatecall" | "callcode" | "staticcall" => {
             return Some(EventKind::ExternalCall {
@@ -816,7 +897,12 @@ pub fn external_call(unit: &Unit<'_>, f: &Function<'_>, call: &Node) -> Option<E
 
 /// A user-defined type that is a contract or interface (not a struct, enum or library).
 fn is_contract_type(unit: &Unit<'_>, ty: &str) -> bool {
-    let t = ty.rsplit('.').next().unwrap_or(ty);
+    // `Lib.Struct` (`Checkpoints.Trace208`, `EnumerableSet.AddressSet`) names a struct, enum or
+    // value type declared in a library or contract; contracts cannot be nested
+    if ty.contains('.') || unit.using_targets.contains(ty) {
+        return false;
+    }
+    let t = ty;
     let starts_upper = t.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     let ident = t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !starts_upper || !ident || unit.value_types.contains(t) || unit.libraries.contains(t) {

@@ -13,6 +13,11 @@ contract Registry {
         return keccak256(abi.encodePacked(name, n));
     }
 
+    // a fixed separator between the dynamic values
+    function typed(string calldata name, string calldata body) external pure returns (bytes32) {
+        return keccak256(abi.encodePacked(name, "(", body));
+    }
+
     function concat(string calldata a, string calldata b) external pure returns (bytes memory) {
         return abi.encodePacked(a, b);
     }

@@ -12,6 +12,10 @@ contract Game {
         }
     }
 
+    function isEmpty() external view returns (bool) {
+        return address(this).balance == 0;
+    }
+
     function withdraw() external {
         require(msg.sender == winner);
         payable(msg.sender).transfer(address(this).balance);

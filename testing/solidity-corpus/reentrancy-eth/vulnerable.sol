@@ -28,7 +28,23 @@ contract Bank {
     }
 }
 
-// pre-0.7 syntax, through a storage reference
+// the textbook version: a balance check on msg.sender is not access control
+contract EtherStore {
+    mapping(address => uint256) public balances;
+
+    function deposit() public payable {
+        balances[msg.sender] += msg.value;
+    }
+
+    function withdrawFunds(uint256 _weiToWithdraw) public {
+        require(balances[msg.sender] >= _weiToWithdraw);
+        (bool ok, ) = msg.sender.call{value: _weiToWithdraw}(""); // expect: sol-reentrancy-eth
+        require(ok);
+        balances[msg.sender] -= _weiToWithdraw;
+    }
+}
+
+// through a storage reference
 contract OldBank {
     struct Account { uint256 balance; }
     mapping(address => Account) accounts;
