@@ -175,7 +175,7 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         }
         if callee(e.node)
             .and_then(|(op, _)| member(op))
-            .is_some_and(|(_, m)| m == "staticcall")
+            .is_some_and(|(_, m)| m == "staticcall" || view_call(inp, m))
         {
             continue;
         }
@@ -203,6 +203,55 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             return;
         }
     }
+}
+
+/// A call the compiler makes with STATICCALL (so the callee cannot change state or re-enter
+/// with effect): a function declared `view`/`pure` in an interface or contract of this file,
+/// or, for imported interfaces, a getter by its standard name.
+fn view_call(inp: &Input<'_>, name: &str) -> bool {
+    let declared: Vec<&Function<'_>> = inp
+        .unit
+        .functions()
+        .map(|(_, f)| f)
+        .filter(|f| f.name == name && f.kind == FnKind::Function)
+        .collect();
+    if !declared.is_empty() {
+        return declared
+            .iter()
+            .all(|f| matches!(f.mutability, Mutability::View | Mutability::Pure));
+    }
+    const GETTERS: &[&str] = &[
+        "balanceOf",
+        "allowance",
+        "totalSupply",
+        "decimals",
+        "symbol",
+        "name",
+        "owner",
+        "latestRoundData",
+        "latestAnswer",
+        "getReserves",
+        "supportsInterface",
+        "nonces",
+        "totalAssets",
+        "asset",
+        "token0",
+        "token1",
+        "factory",
+        "ownerOf",
+        "getApproved",
+        "isApprovedForAll",
+        "tokenURI",
+        "clock",
+        "CLOCK_MODE",
+    ];
+    GETTERS.contains(&name)
+        || ["get", "is", "has", "preview", "convertTo", "max", "quote"]
+            .iter()
+            .any(|p| {
+                name.strip_prefix(p)
+                    .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+            })
 }
 
 /// `x = saved;` where `saved` was read from `x` earlier: the save/restore pattern

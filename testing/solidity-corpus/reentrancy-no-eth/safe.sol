@@ -2,6 +2,11 @@ pragma solidity 0.8.24;
 
 interface IERC20 {
     function transfer(address to, uint256 amount) external returns (bool);
+    function balanceOf(address who) external view returns (uint256);
+}
+
+interface IOracle {
+    function price() external view returns (uint256);
 }
 
 library Math {
@@ -29,6 +34,13 @@ contract Vault {
     function cap(uint256 a) external {
         uint256 m = Math.min(a, 10);
         total = m;
+    }
+
+    // view calls compile to STATICCALL: the callee cannot re-enter with effect
+    function sync(IOracle o) external {
+        uint256 p = o.price();
+        uint256 b = token.balanceOf(address(this));
+        total = p * b;
     }
 
     function peek() external view returns (uint256) {
