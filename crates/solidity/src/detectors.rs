@@ -55,8 +55,10 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         unbounded_loop(inp, f, body, out);
         incorrect_equality(body, out);
         approve(f, out);
+        front_run_secret(inp, f, body, out);
     }
     locked_ether(inp, out);
+    constructor_name(inp, out);
     shadowing(inp, out);
 }
 
@@ -538,14 +540,21 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
     body.walk(&mut |n| {
         if n.is(NK::VariableDeclarationStatement) {
             if let (Some(name), Some(v)) = (n.child(EdgeLabel::Name), n.child(EdgeLabel::Value)) {
-                if hashes(v) && block_source(v).is_some() {
+                if (hashes(v) && block_source(v).is_some())
+                    || block_source(v).as_deref() == Some("blockhash")
+                {
                     seeded.push(name.text.clone());
                 }
             }
         }
         true
     });
+    // one finding per function: the first place block values become a number
+    let mut done = false;
     body.walk(&mut |n| {
+        if done {
+            return false;
+        }
         if n.is(NK::MultiplicativeExpression) && n.children.iter().any(|c| c.is_token(TK::Percent))
         {
             let src = n.child(EdgeLabel::LeftOperand).and_then(|l| {
@@ -566,6 +575,48 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
                     n,
                     format!("`{}` draws a random number from {s}", n.tokens()),
                 );
+                done = true;
+                return false;
+            }
+        }
+        // `uint8(keccak256(block.blockhash(..), now))`: a hash of block values made a number
+        if n.is(NK::FunctionCallExpression)
+            && n.child(EdgeLabel::Operand).is_some_and(|o| {
+                o.is(NK::ElementaryType)
+                    || matches!(
+                        o.kind,
+                        crate::tree::Kind::Token(TK::UintKeyword | TK::IntKeyword)
+                    )
+            })
+            && call_args(n).len() == 1
+            && call_args(n).first().is_some_and(|a| hashes(a))
+        {
+            if let Some(src) = block_source(n) {
+                push(
+                    out,
+                    "sol-weak-prng",
+                    n,
+                    format!("`{}` turns a hash of {src} into a number", n.tokens()),
+                );
+                done = true;
+                return false;
+            }
+        }
+        // a guess compared with a block hash (`guess == blockhash(n)`)
+        if n.is(NK::EqualityExpression) {
+            let blockhash = n.children.iter().any(|c| {
+                matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
+                    && (block_source(c).as_deref() == Some("blockhash")
+                        || c.is_token(TK::Identifier) && seeded.contains(&c.text))
+            });
+            if blockhash {
+                push(
+                    out,
+                    "sol-weak-prng",
+                    n,
+                    format!("`{}` compares with a value known in the block", n.tokens()),
+                );
+                done = true;
                 return false;
             }
         }
@@ -678,11 +729,49 @@ fn privileged(name: &str) -> Option<&'static str> {
         })
 }
 
+/// A state variable that names the contract's owner or admin (an address, not a mapping).
+fn owner_var(inp: &Input<'_>, f: &Function<'_>, name: &str) -> bool {
+    let l = name.trim_start_matches('_').to_ascii_lowercase();
+    (l.contains("owner") || l.contains("admin") || l.contains("creator"))
+        && f.param(name).is_none()
+        && f.local(name).is_none()
+        && inp
+            .unit
+            .state_var(f.contract, name)
+            .is_some_and(|v| !v.constant && !v.ty.starts_with("mapping") && !v.ty.ends_with(']'))
+}
+
+/// The function assigns an owner/admin state variable (`owner = msg.sender;`).
+fn writes_owner<'a>(inp: &Input<'_>, f: &Function<'_>, body: &'a Node) -> Option<&'a Node> {
+    let mut found = None;
+    body.walk(&mut |n| {
+        if found.is_none() && n.is(NK::AssignmentExpression) {
+            if let Some(l) = n.child(EdgeLabel::LeftOperand) {
+                if l.is_token(TK::Identifier) && owner_var(inp, f, &l.text) {
+                    found = Some(n);
+                }
+            }
+        }
+        found.is_none()
+    });
+    found
+}
+
 fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
-    let Some(what) = privileged(&f.name) else {
-        return;
-    };
     let Some(body) = f.body else { return };
+    let lower = f.name.to_ascii_lowercase();
+    let what = match privileged(&f.name) {
+        Some(w) => w,
+        // any public function that hands out ownership (`function IamMissing() { owner = msg.sender; }`)
+        None if !lower.starts_with("init")
+            && f.is_entry()
+            && f.kind == FnKind::Function
+            && writes_owner(inp, f, body).is_some() =>
+        {
+            "set owner"
+        }
+        None => return,
+    };
     let authorize_upgrade = f.name == "_authorizeUpgrade";
     if !(f.is_entry() || authorize_upgrade) || !f.changes_state() || f.kind != FnKind::Function {
         return;
@@ -1107,6 +1196,57 @@ fn approve(f: &Function<'_>, out: &mut Vec<Issue>) {
 }
 
 // ------------------------------------------------------------------ contract-level
+
+/// Before 0.4.22 the constructor was the function named like the contract; a name that differs
+/// only in case (or a renamed contract) leaves a public function that resets the owner.
+fn constructor_name(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 5, 0) {
+        return;
+    }
+    for c in &inp.unit.contracts {
+        for f in &c.functions {
+            if f.kind == FnKind::Function
+                && f.is_entry()
+                && f.name != c.name
+                && f.name.eq_ignore_ascii_case(&c.name)
+            {
+                push(out, "sol-constructor-name", f.node, format!(
+                    "`{}` looks like the constructor of `{}` but its name differs: it is a public function anyone can call",
+                    f.name, c.name
+                ));
+            }
+        }
+    }
+}
+
+/// A public function pays whoever first presents the preimage of a stored hash: the answer is
+/// visible in the mempool and can be copied with a higher gas price.
+fn front_run_secret(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() || f.params.is_empty() {
+        return;
+    }
+    let reveals = conditions(body).into_iter().find(|c| {
+        c.any(&|n| {
+            n.is(NK::EqualityExpression)
+                && n.children.iter().any(|o| {
+                    matches!(o.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
+                        && hashes(o)
+                        && o.any(&|i| i.is_token(TK::Identifier) && f.param(&i.text).is_some())
+                })
+        })
+    });
+    let Some(cond) = reveals else { return };
+    let pays = events(inp.unit, f)
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ExternalCall { value: true, .. }));
+    // commit-reveal schemes bind the answer to the sender
+    if pays && !cond.any(&|n| is_member(n, "msg", "sender")) {
+        push(out, "sol-front-runnable-secret", cond, format!(
+            "`{}` pays whoever submits the preimage first: the answer can be copied from the mempool",
+            f.name
+        ));
+    }
+}
 
 fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
     for c in &inp.unit.contracts {

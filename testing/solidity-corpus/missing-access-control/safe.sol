@@ -38,6 +38,13 @@ contract Token {
         require(msg.sender == owner, "owner only");
     }
 
+    address public pendingOwner;
+
+    function claimOwnership() external {
+        require(msg.sender == pendingOwner, "not pending");
+        owner = pendingOwner;
+    }
+
     function pause() external onlyOwner {
         paused = true;
     }

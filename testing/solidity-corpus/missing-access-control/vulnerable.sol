@@ -19,6 +19,10 @@ contract Token {
         owner = newOwner;
     }
 
+    function IamMissing() external { // expect: sol-missing-access-control
+        owner = msg.sender;
+    }
+
     function pause() external { // expect: sol-missing-access-control
         paused = true;
     }

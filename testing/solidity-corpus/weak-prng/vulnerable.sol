@@ -8,8 +8,18 @@ contract Dice {
     }
 
     function pickWinner() external view returns (address) {
-        uint256 seed = uint256(keccak256(abi.encodePacked(block.prevrandao, players.length)));
-        return players[seed % players.length]; // expect: sol-weak-prng
+        uint256 seed = uint256(keccak256(abi.encodePacked(block.prevrandao, players.length))); // expect: sol-weak-prng
+        return players[seed % players.length];
+    }
+
+    function guess(uint8 g) external view returns (bool) {
+        uint8 answer = uint8(uint256(keccak256(abi.encodePacked(blockhash(block.number - 1), block.timestamp)))); // expect: sol-weak-prng
+        return g == answer;
+    }
+
+    function predict(bytes32 g, uint256 n) external view returns (bool) {
+        bytes32 answer = blockhash(n);
+        return g == answer; // expect: sol-weak-prng
     }
 
     function coin() external view returns (bool) {
