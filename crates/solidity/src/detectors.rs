@@ -123,7 +123,7 @@ fn pragma(inp: &Input<'_>, out: &mut Vec<Issue>) {
         .iter()
         .map(|p| {
             p.child(EdgeLabel::Sets)
-                .map(Node::tokens)
+                .map(Node::compact)
                 .unwrap_or_default()
         })
         .collect::<Vec<_>>()
@@ -680,7 +680,14 @@ fn initializer(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             }
         })
     });
-    if !guarded && writes_state(inp, f) {
+    // what makes an initializer dangerous is who it installs: an owner, admin or other address
+    let installs = events(inp.unit, f).iter().any(|e| match &e.kind {
+        EventKind::StateWrite { var } => inp.unit.state_var(f.contract, var).is_some_and(|v| {
+            v.ty.starts_with("address") || owner_var(inp, f, var) || is_contract_type_name(&v.ty)
+        }),
+        _ => false,
+    });
+    if !guarded && installs {
         push(
             out,
             "sol-unprotected-initializer",
@@ -727,6 +734,12 @@ fn privileged(name: &str) -> Option<&'static str> {
                 None
             }
         })
+}
+
+/// A type written like a contract or interface name (`IERC20`, `Token`).
+fn is_contract_type_name(ty: &str) -> bool {
+    ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A state variable that names the contract's owner or admin (an address, not a mapping).
@@ -1128,15 +1141,38 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
                 }
             }
         }
+        // `x--` / `arr.length--` underflow (a `++` step cannot realistically wrap)
+        if (n.is(NK::PostfixExpression) || n.is(NK::PrefixExpression))
+            && n.children.iter().any(|c| c.is_token(TK::MinusMinus))
+        {
+            if let Some(o) = n.child(EdgeLabel::Operand) {
+                if state(o) && !guarded_by_condition(body, o) {
+                    push(
+                        out,
+                        "sol-integer-overflow",
+                        n,
+                        format!(
+                            "`{}` can wrap below zero (compiler before 0.8, no SafeMath)",
+                            n.tokens()
+                        ),
+                    );
+                    done = true;
+                }
+            }
+        }
         true
     });
 }
 
-/// A `require`/`if` in the body mentions the same variable (a hand-written bounds check).
+/// A `require`/`if` in the body compares the same variable (a hand-written bounds check).
+/// Tautologies on unsigned values (`0 <= x`, `x >= 0`) do not count.
 fn guarded_by_condition(body: &Node, lhs: &Node) -> bool {
     let t = lhs.compact();
     conditions(body).iter().any(|c| {
-        let ct = c.compact();
+        let ct = c
+            .compact()
+            .replace(&format!("0<={t}"), "")
+            .replace(&format!("{t}>=0"), "");
         ct.contains(&t)
             && (ct.contains(">=") || ct.contains("<=") || ct.contains('>') || ct.contains('<'))
     })

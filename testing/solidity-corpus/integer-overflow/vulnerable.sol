@@ -11,4 +11,12 @@ contract Token {
             balances[_receivers[i]] += _value;
         }
     }
+
+    uint256[] bonusCodes;
+
+    // the check is a tautology for an unsigned length
+    function popBonusCode() public {
+        require(0 <= bonusCodes.length);
+        bonusCodes.length--; // expect: sol-integer-overflow
+    }
 }

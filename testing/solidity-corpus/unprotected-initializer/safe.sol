@@ -27,3 +27,12 @@ contract WalletB {
         owner = _owner;
     }
 }
+
+contract Table {
+    mapping(uint256 => uint256) public map;
+
+    // named like an initializer, but installs no owner, admin or address
+    function init(uint256 k, uint256 v) external {
+        map[k] = v;
+    }
+}
