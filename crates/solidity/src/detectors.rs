@@ -159,14 +159,12 @@ const LOCK_WORDS: &[&str] = &[
     "guard",
 ];
 
-fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
-    if !f.is_entry() || !f.changes_state() || f.has_modifier_like(LOCK_WORDS) {
-        return;
-    }
-    // a re-entrant caller would have to pass the same access check
-    if model::is_protected(inp.unit, f) {
-        return;
-    }
+/// The first external call (full gas, not a view call) followed by a state write in `f`:
+/// `(call, write, variable, ETH attached)`.
+fn call_then_write<'a>(
+    inp: &'a Input<'a>,
+    f: &'a Function<'a>,
+) -> Option<(&'a Node, &'a Node, String, bool)> {
     let ev = events(inp.unit, f);
     for (i, e) in ev.iter().enumerate() {
         let EventKind::ExternalCall { value, stipend, .. } = e.kind else {
@@ -188,22 +186,73 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
                 && !is_restore(f, w.node)
         });
         if let Some((_, w)) = write {
-            let EventKind::StateWrite { var } = &w.kind else {
-                continue;
-            };
-            let rule = if value {
-                "sol-reentrancy-eth"
-            } else {
-                "sol-reentrancy-no-eth"
-            };
-            push(out, rule, e.node, format!(
-                "`{}` makes an external call{} and then writes `{var}` (line {}): a re-entrant call sees the old value",
-                f.name,
-                if value { " with ETH" } else { "" },
-                line_of(inp.text, w.node.start)
-            ));
-            return;
+            if let EventKind::StateWrite { var } = &w.kind {
+                return Some((e.node, w.node, var.clone(), value));
+            }
         }
+    }
+    None
+}
+
+fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    if f.has_modifier_like(LOCK_WORDS) {
+        read_only_reentrancy(inp, f, out);
+        return;
+    }
+    // a re-entrant caller would have to pass the same access check
+    if model::is_protected(inp.unit, f) {
+        return;
+    }
+    if let Some((call, write, var, value)) = call_then_write(inp, f) {
+        let rule = if value {
+            "sol-reentrancy-eth"
+        } else {
+            "sol-reentrancy-no-eth"
+        };
+        push(out, rule, call, format!(
+            "`{}` makes an external call{} and then writes `{var}` (line {}): a re-entrant call sees the old value",
+            f.name,
+            if value { " with ETH" } else { "" },
+            line_of(inp.text, write.start)
+        ));
+    }
+}
+
+/// A locked function leaves state stale during an external call; a public view function of
+/// the same contract that reads that state has no lock, so other protocols calling it from the
+/// callee read the stale value (the Curve `get_virtual_price` class of bugs).
+fn read_only_reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    let Some((call, _, var, _)) = call_then_write(inp, f) else {
+        return;
+    };
+    let c = &inp.unit.contracts[f.contract];
+    let reader = c
+        .linear
+        .iter()
+        .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+        .find(|g| {
+            g.is_entry()
+                && matches!(g.mutability, Mutability::View)
+                && !g.has_modifier_like(LOCK_WORDS)
+                && g.body.is_some_and(|b| {
+                    b.any(&|n| n.is_token(TK::Identifier) && n.text == var)
+                        // a view that checks the lock itself (`_reentrancyGuardEntered()`)
+                        && !b.any(&|n| {
+                            n.is_token(TK::Identifier) && {
+                                let t = n.text.to_ascii_lowercase();
+                                t.contains("reentran") || t.contains("locked")
+                            }
+                        })
+                })
+        });
+    if let Some(g) = reader {
+        push(out, "sol-reentrancy-read-only", call, format!(
+            "`{}` is locked but writes `{var}` after this external call; the unlocked view `{}` reads `{var}` and returns a stale value meanwhile",
+            f.name, g.name
+        ));
     }
 }
 
