@@ -33,7 +33,7 @@ pub fn analyse(path: &str, text: &str) -> Vec<Issue> {
         Ok(p) => p,
         Err(e) => {
             let offset = match &e {
-                ParseError::Syntax { offset, .. } => *offset,
+                ParseError::Syntax { offset, .. } | ParseError::TooDeep { offset, .. } => *offset,
                 _ => 0,
             };
             return vec![Issue {

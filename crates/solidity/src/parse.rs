@@ -13,6 +13,13 @@ pub enum ParseError {
     NoVersion { path: String },
     #[error("cannot create a parser for solidity {version}: {reason}")]
     Parser { version: String, reason: String },
+    #[error("`{path}` nests brackets {depth} deep at byte {offset}, over the limit of {limit}")]
+    TooDeep {
+        path: String,
+        depth: usize,
+        offset: usize,
+        limit: usize,
+    },
     #[error("`{path}` does not parse as solidity {version} at byte {offset}: {message}")]
     Syntax {
         path: String,
@@ -30,8 +37,21 @@ pub struct Parsed {
     pub root: Node,
 }
 
+/// Deepest bracket nesting accepted. The parser and the tree walks recurse per level; real
+/// contracts stay far below this, and a hostile file must not overflow the stack.
+pub const MAX_DEPTH: usize = 200;
+
 /// Parses `text` with the newest language version its pragmas allow.
 pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
+    // INVARIANT: nothing deeper than MAX_DEPTH reaches the recursive parser or tree walks
+    if let Some((depth, offset)) = too_deep(text, MAX_DEPTH) {
+        return Err(ParseError::TooDeep {
+            path: path.to_string(),
+            depth,
+            offset,
+            limit: MAX_DEPTH,
+        });
+    }
     // INVARIANT: version inference sees only the pragma statements, so it costs a parse of a
     // few bytes rather than of the whole file
     let pragmas = pragma_text(text);
@@ -112,6 +132,25 @@ pub fn pragma_text(text: &str) -> String {
     out
 }
 
+/// The first place where `(`, `[` and `{` nest deeper than `limit` (comments and strings are
+/// not skipped: over-counting only makes the bound stricter for odd files).
+fn too_deep(text: &str, limit: usize) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (i, c) in text.bytes().enumerate() {
+        match c {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some((depth, i));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$'
 }
@@ -119,6 +158,25 @@ fn is_word(c: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_rejected_before_parsing() {
+        let deep = format!(
+            "contract A {{ uint x = {}1{}; }}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        assert!(matches!(
+            parse("d.sol", &deep),
+            Err(ParseError::TooDeep { .. })
+        ));
+        let fine = format!(
+            "contract A {{ uint x = {}1{}; }}",
+            "(".repeat(50),
+            ")".repeat(50)
+        );
+        assert!(parse("f.sol", &fine).is_ok());
+    }
 
     #[test]
     fn pragma_text_skips_comments_and_strings() {
