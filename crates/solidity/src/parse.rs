@@ -37,9 +37,10 @@ pub struct Parsed {
     pub root: Node,
 }
 
-/// Deepest bracket nesting accepted. The parser and the tree walks recurse per level; real
-/// contracts stay far below this, and a hostile file must not overflow the stack.
-pub const MAX_DEPTH: usize = 200;
+/// Deepest bracket nesting accepted. The parser and the tree walks recurse per level: about
+/// 3,000 levels overflowed the 8 MiB main stack in a release build, ~195 a 2 MiB worker stack
+/// in a debug build. OpenZeppelin Contracts 5.x nests at most 10 deep.
+pub const MAX_DEPTH: usize = 100;
 
 /// Parses `text` with the newest language version its pragmas allow.
 pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {

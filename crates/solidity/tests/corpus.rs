@@ -112,3 +112,16 @@ fn findings_carry_rule_severity_and_stable_fingerprints() {
     assert_eq!(a[0].fingerprint, b[0].fingerprint);
     assert_eq!(b[0].line, a[0].line + 2);
 }
+
+#[test]
+fn nesting_just_under_the_limit_fits_a_worker_stack() {
+    // test threads have the 2 MiB default stack of spawned threads, like the scan workers
+    let n = palisade_solidity::parse::MAX_DEPTH - 5;
+    let src = format!(
+        "pragma solidity 0.8.24;\ncontract A {{ function f() external pure returns (uint) {{ return {}1{}; }} }}\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let got = palisade_solidity::analyse("d.sol", &src);
+    assert!(got.iter().all(|i| i.rule != "sol-parse-error"), "{got:?}");
+}
