@@ -56,6 +56,7 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         incorrect_equality(body, out);
         approve(f, out);
         front_run_secret(inp, f, body, out);
+        push_payment_dos(inp, f, body, out);
     }
     locked_ether(inp, out);
     constructor_name(inp, out);
@@ -1330,6 +1331,65 @@ fn front_run_secret(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
             "`{}` pays whoever submits the preimage first: the answer can be copied from the mempool",
             f.name
         ));
+    }
+}
+
+/// `require(leader.send(bid))` / `leader.transfer(bid)` where `leader` is a state variable any
+/// caller can become: a contract that reverts on receipt becomes leader for good.
+fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    for c in calls(body) {
+        let Some((base, m)) = called_member(c) else {
+            continue;
+        };
+        let reverts_on_failure = match m {
+            "transfer" => call_args(c).len() == 1,
+            // `require(x.send(v))` / `require(ok)` after a call are the same trap
+            "send" | "call" => conditions(body)
+                .iter()
+                .any(|cond| cond.any(&|n| std::ptr::eq(n, c))),
+            _ => false,
+        };
+        if !reverts_on_failure
+            || !matches!(
+                external_call(inp.unit, f, c),
+                Some(EventKind::ExternalCall { value: true, .. })
+            )
+        {
+            continue;
+        }
+        let Some(to) = root_ident(base) else { continue };
+        if f.param(&to.text).is_some() || f.local(&to.text).is_some() {
+            continue;
+        }
+        if inp.unit.state_var(f.contract, &to.text).is_none() {
+            continue;
+        }
+        // somebody can make themselves the recipient
+        let takeover = inp.unit.contracts[f.contract]
+            .linear
+            .iter()
+            .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+            .any(|g| {
+                g.is_entry()
+                    && g.body.is_some_and(|b| {
+                        b.any(&|n| {
+                            n.is(NK::AssignmentExpression)
+                                && n.child(EdgeLabel::LeftOperand)
+                                    .is_some_and(|l| is_ident(l, &to.text))
+                                && n.child(EdgeLabel::RightOperand)
+                                    .is_some_and(mentions_sender)
+                        })
+                    })
+            });
+        if takeover {
+            push(out, "sol-push-payment-dos", c, format!(
+                "`{}` must pay `{}` to proceed, and any caller can become `{}`: a contract that rejects ETH blocks it for good",
+                f.name, to.text, to.text
+            ));
+        }
     }
 }
 
