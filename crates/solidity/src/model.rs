@@ -965,10 +965,12 @@ impl<'a> Cx<'a, '_> {
         let local = self.f.param(name).or_else(|| self.f.local(name));
         let is_state = match local {
             Some(v) => v.storage_ref,
+            // not a parameter or local, so a state variable: declared here, or inherited from a
+            // base in another file (imports are not resolved)
             None => self
                 .unit
                 .state_var(self.f.contract, name)
-                .is_some_and(|v| !v.constant),
+                .is_none_or(|v| !v.constant),
         };
         if is_state {
             self.push(
