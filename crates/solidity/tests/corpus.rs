@@ -125,3 +125,25 @@ fn nesting_just_under_the_limit_fits_a_worker_stack() {
     let got = palisade_solidity::analyse("d.sol", &src);
     assert!(got.iter().all(|i| i.rule != "sol-parse-error"), "{got:?}");
 }
+
+#[test]
+fn truncated_and_mangled_files_never_panic() {
+    let mut files = Vec::new();
+    sol_files(&corpus(), &mut files);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for k in 1..5 {
+            let mut cut = text.len() * k / 5;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let head = &text[..cut];
+            let issues = palisade_solidity::analyse("t.sol", head);
+            // every issue points inside the text
+            assert!(issues.iter().all(|i| i.offset <= head.len()));
+            // a closing brace dropped from the middle
+            let mangled: String = text.replacen('}', "", k);
+            let _ = palisade_solidity::analyse("m.sol", &mangled);
+        }
+    }
+}
