@@ -24,6 +24,10 @@ fn render() -> String {
          `palisade:ignore[rule-id]` on it or on the line above.\n\n\
          Every rule has a vulnerable contract that must fire and a safe look-alike that must not\n\
          in `testing/solidity-corpus/<rule-without-sol->/`.\n\n\
+         Status (issue 8): the analyser is the library `palisade-solidity`\n\
+         (`palisade_solidity::findings` for findings, `::hits` for the scan engine's hits); the\n\
+         `palisade scan` walker does not yet hand `.sol` files to it. Files nesting brackets more\n\
+         than 100 deep are reported as `sol-parse-error` without being parsed.\n\n\
          | id | severity | confidence | SWC | DASP-10 | title |\n|---|---|---|---|---|---|\n",
     );
     for r in RULES {
