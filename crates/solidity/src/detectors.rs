@@ -712,7 +712,8 @@ fn writes_state(inp: &Input<'_>, f: &Function<'_>) -> bool {
 
 fn initializer(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     let lower = f.name.to_ascii_lowercase();
-    if !f.is_entry() || !(lower == "init" || lower.starts_with("initialize")) {
+    let init_like = lower.starts_with("init") && !lower.starts_with("initiat");
+    if !f.is_entry() || !init_like {
         return;
     }
     if f.has_modifier_like(&["initializer", "initializing", "reinitializer"])
@@ -733,7 +734,12 @@ fn initializer(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     // what makes an initializer dangerous is who it installs: an owner, admin or other address
     let installs = events(inp.unit, f).iter().any(|e| match &e.kind {
         EventKind::StateWrite { var } => inp.unit.state_var(f.contract, var).is_some_and(|v| {
-            v.ty.starts_with("address") || owner_var(inp, f, var) || is_contract_type_name(&v.ty)
+            let l = var.to_ascii_lowercase();
+            // `m_owners[i] = uint(_owners[i])` (Parity) counts as much as `owner = _owner`
+            v.ty.starts_with("address")
+                || l.contains("owner")
+                || l.contains("admin")
+                || is_contract_type_name(&v.ty)
         }),
         _ => false,
     });
@@ -1144,7 +1150,45 @@ fn uninitialized_storage(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>
 // ------------------------------------------------------------------ arithmetic
 
 fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
-    if inp.version >= (0, 8, 0) || inp.unit.uses_safemath || !f.is_entry() {
+    if inp.version >= (0, 8, 0) || !f.is_entry() {
+        return;
+    }
+    // `uint256 amount = uint256(cnt) * _value;` (BEC): a raw product of caller inputs, even in
+    // files that use SafeMath elsewhere
+    let mut product = None;
+    body.walk(&mut |n| {
+        if product.is_some() {
+            return false;
+        }
+        if n.is(NK::MultiplicativeExpression) && n.children.iter().any(|c| c.is_token(TK::Asterisk))
+        {
+            let operands: Vec<&Node> = n
+                .children
+                .iter()
+                .filter(|c| matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand))
+                .collect();
+            let from_caller =
+                |o: &&Node| o.any(&|x| x.is_token(TK::Identifier) && f.param(&x.text).is_some());
+            let literal = |o: &&Node| !o.any(&|x| x.is_token(TK::Identifier));
+            if operands.len() == 2
+                && operands.iter().all(from_caller)
+                && !operands.iter().any(literal)
+            {
+                product = Some(n);
+            }
+        }
+        true
+    });
+    if let Some(n) = product {
+        if !guarded_by_condition(body, n) {
+            push(out, "sol-integer-overflow", n, format!(
+                "`{}` multiplies caller-supplied values without an overflow check (compiler before 0.8)",
+                n.tokens()
+            ));
+            return;
+        }
+    }
+    if inp.unit.uses_safemath {
         return;
     }
     let state = |n: &Node| {

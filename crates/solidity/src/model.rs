@@ -918,6 +918,29 @@ fn is_contract_type(unit: &Unit<'_>, ty: &str) -> bool {
 pub fn events<'a>(unit: &'a Unit<'a>, f: &'a Function<'a>) -> Vec<Event<'a>> {
     let mut out = Vec::new();
     let mut stack = vec![f.node.start];
+    // modifiers run first (their code before `_` is where checks and calls usually sit)
+    let mods: Vec<&'a Function<'a>> = f
+        .modifiers
+        .iter()
+        .filter_map(|m| {
+            unit.lookup(f.contract, m)
+                .into_iter()
+                .find(|g| g.kind == FnKind::Modifier)
+        })
+        .collect();
+    for m in mods {
+        if let Some(b) = m.body {
+            let mut cx = Cx {
+                unit,
+                f: m,
+                out: &mut out,
+                loops: Vec::new(),
+                branches: Vec::new(),
+                stack: &mut stack,
+            };
+            cx.visit(b);
+        }
+    }
     if let Some(b) = f.body {
         let mut cx = Cx {
             unit,

@@ -120,7 +120,7 @@ pub static RULES: &[SolRule] = &[
         "The pragma only allows compilers older than 0.8.0: no checked arithmetic and many fixed compiler bugs.",
         "Move to a current 0.8.x compiler."),
     rule!("sol-unprotected-initializer", High, Medium, ["SWC-105"], "access control", "Unprotected initializer",
-        "A public `init`/`initialize*` function that installs an address (an owner, admin, address- or contract-typed state variable), without `initializer`/`reinitializer`-like modifiers, access control, or a condition on an init/owner/admin variable.",
+        "A public `init*` function (not `initiate*`) that installs an address (an owner, admin, address- or contract-typed state variable), without `initializer`/`reinitializer`-like modifiers, access control, or a condition on an init/owner/admin variable.",
         "A public `initialize`-style function without an `initializer` guard or access control can be called by anyone, or called again, to take ownership of the contract or of its implementation.",
         "Use OpenZeppelin `Initializable` (`initializer`), call `_disableInitializers()` in the implementation's constructor, and deploy and initialise atomically."),
     rule!("sol-missing-access-control", High, Medium, ["SWC-105"], "access control", "Privileged function without access control",

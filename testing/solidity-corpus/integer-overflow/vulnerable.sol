@@ -5,8 +5,8 @@ contract Token {
     uint256 public totalSupply;
 
     function batchTransfer(address[] _receivers, uint256 _value) public {
-        uint256 amount = _receivers.length * _value;
-        balances[msg.sender] -= amount; // expect: sol-integer-overflow
+        uint256 amount = _receivers.length * _value; // expect: sol-integer-overflow
+        balances[msg.sender] -= amount;
         for (uint256 i = 0; i < _receivers.length; i++) {
             balances[_receivers[i]] += _value;
         }

@@ -26,3 +26,21 @@ contract Vault {
         delete shares[msg.sender];
     }
 }
+
+interface IBank {
+    function supportsToken() external returns (bytes32);
+}
+
+// the external call sits in a modifier that runs before the body
+contract ModifierEntrancy {
+    mapping(address => uint256) public tokenBalance;
+
+    modifier supportsToken() {
+        require(keccak256(abi.encodePacked("Nu Token")) == IBank(msg.sender).supportsToken()); // expect: sol-reentrancy-no-eth
+        _;
+    }
+
+    function airDrop() external supportsToken {
+        tokenBalance[msg.sender] += 20;
+    }
+}
