@@ -351,10 +351,18 @@ fn tx_origin(body: &Node, out: &mut Vec<Issue>) {
                 }
             }
         }
-        if n.is(NK::IndexAccessExpression) {
-            // `require(admins[tx.origin])`
-            if n.child(EdgeLabel::Start)
-                .is_some_and(|s| is_member(s, "tx", "origin"))
+        true
+    });
+    // `require(admins[tx.origin])`: a flag looked up by tx.origin inside a condition (not
+    // `credit[tx.origin] += v`, and not an amount compared with `>=`)
+    for cond in conditions(body) {
+        cond.walk(&mut |n| {
+            if n.is(NK::InequalityExpression) {
+                return false;
+            }
+            if n.is(NK::IndexAccessExpression)
+                && n.child(EdgeLabel::Start)
+                    .is_some_and(|s| is_member(s, "tx", "origin"))
             {
                 push(
                     out,
@@ -363,9 +371,9 @@ fn tx_origin(body: &Node, out: &mut Vec<Issue>) {
                     format!("`{}` authorises with tx.origin", n.tokens()),
                 );
             }
-        }
-        true
-    });
+            true
+        });
+    }
 }
 
 // ------------------------------------------------------------------ unchecked results

@@ -19,6 +19,12 @@ contract Wallet {
         return true;
     }
 
+    mapping(address => uint256) public credit;
+
+    function tip() external payable {
+        credit[tx.origin] += msg.value;
+    }
+
     function log() external {
         emit Origin(tx.origin);
     }
