@@ -472,16 +472,56 @@ fn unchecked_calls(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec
                 "sol-unchecked-send",
                 "the result of `.send` is not checked".into(),
             )),
-            "transfer" | "transferFrom" if nargs >= 2 && erc20() && discarded(body, c) => Some((
-                "sol-unchecked-transfer",
-                format!("the bool returned by ERC-20 `{m}` is ignored"),
-            )),
+            "transfer" | "transferFrom"
+                if nargs >= 2
+                    && erc20()
+                    && discarded(body, c)
+                    && !returns_nothing(inp, f, c, m) =>
+            {
+                Some((
+                    "sol-unchecked-transfer",
+                    format!("the bool returned by ERC-20 `{m}` is ignored"),
+                ))
+            }
             _ => None,
         };
         if let Some((rule, msg)) = hit {
             push(out, rule, c, msg);
         }
     }
+}
+
+/// Every declaration of `name` in this file returns nothing (a USDT-style interface): there is
+/// no bool to check.
+fn returns_nothing(inp: &Input<'_>, f: &Function<'_>, call: &Node, name: &str) -> bool {
+    // the receiver's declared type, when it is a contract or interface of this file
+    let ty = called_member(call).and_then(|(base, _)| {
+        if base.is_token(TK::Identifier) {
+            f.param(&base.text)
+                .or_else(|| f.local(&base.text))
+                .or_else(|| inp.unit.state_var(f.contract, &base.text))
+                .map(|v| v.ty.clone())
+        } else if base.is(NK::FunctionCallExpression) {
+            base.child(EdgeLabel::Operand)
+                .filter(|o| o.is_token(TK::Identifier))
+                .map(|o| o.text.clone())
+        } else {
+            None
+        }
+    });
+    let decls: Vec<&Function<'_>> = match ty.and_then(|t| inp.unit.contract_index(&t)) {
+        Some(ci) => inp.unit.lookup(ci, name),
+        None => inp
+            .unit
+            .functions()
+            .map(|(_, f)| f)
+            .filter(|f| f.name == name && f.kind == FnKind::Function)
+            .collect(),
+    };
+    !decls.is_empty()
+        && decls
+            .iter()
+            .all(|f| f.node.child(EdgeLabel::Returns).is_none())
 }
 
 // ------------------------------------------------------------------ selfdestruct, delegatecall
