@@ -84,7 +84,7 @@ pub static RULES: &[SolRule] = &[
         "`send` returns `false` when the transfer fails (for example a receiver that needs more than 2,300 gas); ignoring it loses track of unpaid ETH.",
         "Check the result (`require(to.send(v))`), or use `call{value: v}` with a checked result and a pull-payment pattern."),
     rule!("sol-unchecked-transfer", Medium, Medium, ["SWC-104"], "unchecked low-level calls", "ERC-20 transfer result ignored",
-        "`transfer(to, amount)` / `transferFrom(from, to, amount)` on a contract-typed value used as a whole statement. `safeTransfer` and one-argument ETH `transfer` are not reported.",
+        "`transfer(to, amount)` / `transferFrom(from, to, amount)` on a contract-typed value used as a whole statement. `safeTransfer`, one-argument ETH `transfer` and interfaces of this file that declare `transfer` without a return value (USDT-style) are not reported.",
         "Many ERC-20 tokens return `false` instead of reverting; an ignored `transfer`/`transferFrom` result lets a failed payment count as done.",
         "Use OpenZeppelin `SafeERC20` (`safeTransfer`, `safeTransferFrom`) or check the returned bool."),
     rule!("sol-arbitrary-send-erc20", High, Medium, ["SWC-105"], "access control", "transferFrom with an arbitrary from address",
