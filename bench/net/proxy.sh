@@ -20,9 +20,12 @@ error_log $WORK/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  # nginx closes a keep-alive connection after 1,000 requests by default; a benchmark client
+  # holds one connection for the whole run.
+  keepalive_requests 1000000;
   client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx;
   fastcgi_temp_path $WORK/nginx; uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
-  upstream node { server 127.0.0.1:$UP; keepalive 64; }
+  upstream node { server 127.0.0.1:$UP; keepalive 64; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$NG;
     location / { proxy_pass http://node; proxy_http_version 1.1; proxy_set_header Connection ""; }
