@@ -11,45 +11,13 @@ use axum::Json;
 use palisade_node::credentials::CreateCredential;
 use palisade_node::policy::{KeyScope, MethodGroup};
 use palisade_node::vault::KeyType;
-use palisade_node::{NodeError, RequestCtx};
-use serde::de::DeserializeOwned;
+use palisade_node::NodeError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::{body, ctx, ok, ApiResult};
 use crate::errors::ApiError;
-use crate::{auth, AppState};
-
-type ApiResult = Result<Response, ApiError>;
-
-fn ok<T: serde::Serialize>(v: T) -> ApiResult {
-    Ok(Json(v).into_response())
-}
-
-fn ctx(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<RequestCtx, ApiError> {
-    let token = auth::token(headers)
-        .map_err(|why| ApiError(StatusCode::UNAUTHORIZED, why.into()))?
-        .ok_or_else(|| {
-            ApiError(
-                StatusCode::UNAUTHORIZED,
-                "missing API key: send `Authorization: Bearer <API key>`".into(),
-            )
-        })?;
-    let principal = app.node.authenticate(&token)?;
-    Ok(RequestCtx {
-        principal,
-        source: Some(peer.ip().to_string()),
-    })
-}
-
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("invalid request body: {e}"),
-        )
-    })
-}
+use crate::AppState;
 
 pub async fn healthz() -> Response {
     Json(json!({"status": "ok"})).into_response()

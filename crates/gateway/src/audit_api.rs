@@ -15,10 +15,9 @@ use palisade_node::{NodeError, RequestCtx};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::{body, ctx, ok, ApiResult};
 use crate::errors::ApiError;
-use crate::{auth, AppState};
-
-type ApiResult = Result<Response, ApiError>;
+use crate::AppState;
 
 /// Most entries one export or listing answers with (page with `from`).
 const MAX_PAGE: u64 = 100_000;
@@ -64,26 +63,6 @@ pub async fn block_guard(State(app): State<AppState>, req: Request, next: Next) 
     next.run(req).await
 }
 
-fn ok<T: serde::Serialize>(v: T) -> ApiResult {
-    Ok(Json(v).into_response())
-}
-
-fn ctx(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<RequestCtx, ApiError> {
-    let token = auth::token(headers)
-        .map_err(|why| ApiError(StatusCode::UNAUTHORIZED, why.into()))?
-        .ok_or_else(|| {
-            ApiError(
-                StatusCode::UNAUTHORIZED,
-                "missing API key: send `Authorization: Bearer <API key>`".into(),
-            )
-        })?;
-    let principal = app.node.authenticate(&token)?;
-    Ok(RequestCtx {
-        principal,
-        source: Some(peer.ip().to_string()),
-    })
-}
-
 fn admin(
     app: &AppState,
     peer: SocketAddr,
@@ -95,16 +74,6 @@ fn admin(
         return Err(NodeError::Denied(format!("{what} needs an admin credential")).into());
     }
     Ok(c)
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("invalid request body: {e}"),
-        )
-    })
 }
 
 fn audit_err<E: Into<NodeError>>(e: E) -> ApiError {

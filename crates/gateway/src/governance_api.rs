@@ -9,39 +9,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use palisade_node::policy::{ApprovalStatus, PolicyBundle};
-use palisade_node::{NodeError, RequestCtx};
+use palisade_node::NodeError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::{body, ctx, ApiResult};
 use crate::errors::ApiError;
-use crate::{auth, AppState};
-
-type ApiResult = Result<Response, ApiError>;
-
-fn ctx(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<RequestCtx, ApiError> {
-    let token = auth::token(headers)
-        .map_err(|why| ApiError(StatusCode::UNAUTHORIZED, why.into()))?
-        .ok_or_else(|| {
-            ApiError(
-                StatusCode::UNAUTHORIZED,
-                "missing API key: send `Authorization: Bearer <API key>`".into(),
-            )
-        })?;
-    let principal = app.node.authenticate(&token)?;
-    Ok(RequestCtx {
-        principal,
-        source: Some(peer.ip().to_string()),
-    })
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("invalid request body: {e}"),
-        )
-    })
-}
+use crate::AppState;
 
 /// A held request answers 202 with the approval id to wait on.
 fn pending_or(e: NodeError) -> Response {

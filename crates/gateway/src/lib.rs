@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod admin;
+mod api;
 mod audit_api;
 mod auth;
 mod errors;

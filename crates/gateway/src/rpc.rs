@@ -39,9 +39,9 @@ pub async fn handle_chain(
 ) -> Response {
     match chain_id.parse::<u64>() {
         Ok(id) => handle(app, peer, meta.map(|m| m.0), headers, Some(id), body).await,
-        Err(_) => error_response(
+        Err(_) => refuse_all(
+            &Value::Null,
             StatusCode::NOT_FOUND,
-            Value::Null,
             RpcError::new(
                 INVALID_REQUEST,
                 format!(
@@ -51,21 +51,6 @@ pub async fn handle_chain(
             ),
         ),
     }
-}
-
-fn error_response(status: StatusCode, id: Value, e: RpcError) -> Response {
-    let mut r = (
-        status,
-        Json(json!({"jsonrpc": "2.0", "id": id, "error": e.to_json()})),
-    )
-        .into_response();
-    if status == StatusCode::UNAUTHORIZED {
-        r.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            axum::http::HeaderValue::from_static("Bearer"),
-        );
-    }
-    r
 }
 
 /// Answers every request in `parsed` (one object or a batch) with `e`, each with its own id.
@@ -101,9 +86,9 @@ async fn handle(
     let parsed: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
-            return error_response(
+            return refuse_all(
+                &Value::Null,
                 StatusCode::OK,
-                Value::Null,
                 RpcError::new(
                     PARSE_ERROR,
                     format!("parse error: body is not valid JSON ({e})"),
@@ -185,16 +170,16 @@ async fn handle(
         Value::Array(items) => {
             let max = node.config.limits.max_batch;
             if items.is_empty() {
-                return error_response(
+                return refuse_all(
+                    &Value::Null,
                     StatusCode::OK,
-                    Value::Null,
                     RpcError::new(INVALID_REQUEST, "empty batch"),
                 );
             }
             if items.len() > max {
-                return error_response(
+                return refuse_all(
+                    &Value::Null,
                     StatusCode::OK,
-                    Value::Null,
                     RpcError::new(
                         INVALID_REQUEST,
                         format!(

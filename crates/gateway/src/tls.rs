@@ -180,7 +180,12 @@ pub fn cert_principal(
     let principal = node
         .credentials()
         .principal_by_id(id)
-        .map_err(|e| unauth(e.to_string()))?;
+        .map_err(|e| match e.to_string() {
+            m if m.starts_with("unknown credential") => {
+                unauth(format!("client certificate maps to {m}"))
+            }
+            m => unauth(format!("client certificate maps to credential `{id}`: {m}")),
+        })?;
     match crate::auth::token(headers) {
         Ok(None) => {}
         Ok(Some(token)) => {

@@ -95,6 +95,29 @@ impl From<&CredentialRecord> for CredentialInfo {
     }
 }
 
+/// Whether a stored credential may be used now: not suspended, revoked or expired.
+fn usable(rec: &CredentialRecord) -> Result<Principal, NodeError> {
+    if let Some(s) = &rec.suspended {
+        return Err(suspended(&rec.id, s));
+    }
+    if rec.revoked_at.is_some() {
+        return Err(unauthenticated(&format!(
+            "API key `{}` was revoked",
+            rec.id
+        )));
+    }
+    if rec
+        .expires_at
+        .is_some_and(|t| palisade_types::unix_now() >= t)
+    {
+        return Err(unauthenticated(&format!(
+            "API key `{}` has expired",
+            rec.id
+        )));
+    }
+    Ok(principal_of(rec))
+}
+
 fn principal_of(rec: &CredentialRecord) -> Principal {
     Principal {
         credential_id: rec.id.clone(),
@@ -265,54 +288,17 @@ impl Credentials {
         if !palisade_types::ct_eq(hash_secret(secret).as_bytes(), rec.secret_hash.as_bytes()) {
             return Err(unauthenticated("invalid API key"));
         }
-        if let Some(s) = &rec.suspended {
-            return Err(suspended(&rec.id, s));
-        }
-        if rec.revoked_at.is_some() {
-            return Err(unauthenticated(&format!(
-                "API key `{}` was revoked",
-                rec.id
-            )));
-        }
-        if rec
-            .expires_at
-            .is_some_and(|t| palisade_types::unix_now() >= t)
-        {
-            return Err(unauthenticated(&format!(
-                "API key `{}` has expired",
-                rec.id
-            )));
-        }
-        Ok(principal_of(&rec))
+        usable(&rec)
     }
 
     /// The principal of credential `id` for a caller already authenticated another way (a
-    /// client certificate mapped to it): revocation and expiry are still checked.
+    /// client certificate mapped to it, the requester of an approved request): suspension,
+    /// revocation and expiry are still checked.
     pub fn principal_by_id(&self, id: &str) -> Result<Principal, NodeError> {
-        let rec = self.load(id)?.ok_or_else(|| {
-            unauthenticated(&format!(
-                "client certificate maps to unknown credential `{id}`"
-            ))
-        })?;
-        if let Some(s) = &rec.suspended {
-            return Err(suspended(&rec.id, s));
-        }
-        if rec.revoked_at.is_some() {
-            return Err(unauthenticated(&format!(
-                "API key `{}` was revoked",
-                rec.id
-            )));
-        }
-        if rec
-            .expires_at
-            .is_some_and(|t| palisade_types::unix_now() >= t)
-        {
-            return Err(unauthenticated(&format!(
-                "API key `{}` has expired",
-                rec.id
-            )));
-        }
-        Ok(principal_of(&rec))
+        let rec = self
+            .load(id)?
+            .ok_or_else(|| unauthenticated(&format!("unknown credential `{id}`")))?;
+        usable(&rec)
     }
 
     /// The credential's RPC method allowlist, if it has one (from the cache; cheap).

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use palisade_barrier::{Barrier, InitRequest};
-use palisade_chain::{parse_tx_request, Address, U256};
+use palisade_chain::{parse_tx_request, U256};
 use palisade_store::RedbStorage;
 use serde_json::json;
 
@@ -489,5 +489,4 @@ fn permits_are_judged_as_approvals() {
     .with_typed_data(&td);
     let err = decide(&e, &f).unwrap_err();
     assert!(err.to_string().contains("unlimited approval"), "{err}");
-    let _ = Address::ZERO;
 }
