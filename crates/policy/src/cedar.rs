@@ -4,13 +4,16 @@
 //! widened by a policy; Cedar then decides within them. Cedar is deny by default: with no
 //! `permit` that applies, the answer is deny, and an evaluation error is a deny too.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
-    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName,
+    EntityUid, Policy, PolicySet, PrincipalConstraint, Request, ResourceConstraint,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
+use parking_lot::Mutex;
 
 use crate::facts::Facts;
 use crate::{PolicyError, Principal};
@@ -82,6 +85,75 @@ pub struct CedarDecision {
 pub struct CedarEngine {
     policies: PolicySet,
     authorizer: Authorizer,
+    /// Each policy with its scope, to pick the ones that can apply to a request.
+    scoped: Vec<Policy>,
+    /// Whether any policy's scope names a principal / resource (else those do not narrow the
+    /// slice, and the cache key leaves them out).
+    scope_names_principal: bool,
+    scope_names_resource: bool,
+    /// Per (action, principal, resource) the policies whose scope can match. Cedar builds and
+    /// evaluates every policy's whole condition per request; a policy whose scope cannot match
+    /// is `false` whatever its body says, so leaving it out changes neither the decision nor
+    /// the reasons, and saves most of the cost of large policy sets.
+    slices: Mutex<HashMap<SliceKey, Arc<PolicySet>>>,
+    /// Off only in tests, which compare sliced decisions with whole-set ones.
+    slicing: bool,
+}
+
+/// Bound on cached slices (credentials × actions × keys); the cache starts over when full.
+const MAX_SLICES: usize = 4096;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct SliceKey {
+    action: String,
+    /// The principal and its parents, when some policy scope names a principal.
+    principal: Option<(EntityUid, Vec<EntityUid>)>,
+    /// The resource, when some policy scope names a resource.
+    resource: Option<EntityUid>,
+}
+
+/// The request's scope, as Cedar sees it: the entities and their (direct, and only) parents.
+struct Scope<'a> {
+    principal: &'a EntityUid,
+    principal_parents: &'a HashSet<EntityUid>,
+    action: &'a EntityUid,
+    action_group: &'a EntityUid,
+    resource: &'a EntityUid,
+}
+
+impl Scope<'_> {
+    /// Can `policy`'s scope hold for this request? `false` only when it certainly cannot.
+    fn admits(&self, policy: &Policy) -> bool {
+        let principal = match policy.principal_constraint() {
+            PrincipalConstraint::Any => true,
+            PrincipalConstraint::Eq(u) => &u == self.principal,
+            PrincipalConstraint::In(u) => {
+                &u == self.principal || self.principal_parents.contains(&u)
+            }
+            PrincipalConstraint::Is(t) => &t == self.principal.type_name(),
+            PrincipalConstraint::IsIn(t, u) => {
+                &t == self.principal.type_name()
+                    && (&u == self.principal || self.principal_parents.contains(&u))
+            }
+        };
+        let action = match policy.action_constraint() {
+            ActionConstraint::Any => true,
+            ActionConstraint::Eq(u) => &u == self.action,
+            ActionConstraint::In(us) => us
+                .iter()
+                .any(|u| u == self.action || u == self.action_group),
+        };
+        // The resources Palisade sends (keys, the system) have no parents.
+        let resource = match policy.resource_constraint() {
+            ResourceConstraint::Any => true,
+            ResourceConstraint::Eq(u) | ResourceConstraint::In(u) => &u == self.resource,
+            ResourceConstraint::Is(t) => &t == self.resource.type_name(),
+            ResourceConstraint::IsIn(t, u) => {
+                &t == self.resource.type_name() && &u == self.resource
+            }
+        };
+        principal && action && resource
+    }
 }
 
 fn type_name(s: &str) -> Result<EntityTypeName, PolicyError> {
@@ -133,13 +205,67 @@ impl CedarEngine {
                 errors.join("; ")
             )));
         }
+        let scoped: Vec<Policy> = policies.policies().cloned().collect();
+        let scope_names_principal = scoped
+            .iter()
+            .any(|p| !matches!(p.principal_constraint(), PrincipalConstraint::Any));
+        let scope_names_resource = scoped
+            .iter()
+            .any(|p| !matches!(p.resource_constraint(), ResourceConstraint::Any));
         Ok(Self {
             policies,
             authorizer: Authorizer::new(),
+            scoped,
+            scope_names_principal,
+            scope_names_resource,
+            slices: Mutex::new(HashMap::new()),
+            slicing: true,
         })
     }
 
-    fn principal_entity(&self, p: &Principal) -> Result<(EntityUid, Entity), PolicyError> {
+    /// The same engine evaluating every policy on every request (the reference the slicing
+    /// is tested against).
+    #[cfg(test)]
+    pub(crate) fn without_slicing(mut self) -> Self {
+        self.slicing = false;
+        self
+    }
+
+    /// The policies that can apply to this request (cached per scope).
+    fn slice(&self, scope: &Scope<'_>) -> Result<Arc<PolicySet>, PolicyError> {
+        if !self.slicing {
+            return Ok(Arc::new(self.policies.clone()));
+        }
+        let key = SliceKey {
+            action: scope.action.id().unescaped().to_string(),
+            principal: self.scope_names_principal.then(|| {
+                let mut parents: Vec<EntityUid> = scope.principal_parents.iter().cloned().collect();
+                parents.sort_by_key(|u| u.to_string());
+                (scope.principal.clone(), parents)
+            }),
+            resource: self.scope_names_resource.then(|| scope.resource.clone()),
+        };
+        if let Some(set) = self.slices.lock().get(&key) {
+            return Ok(set.clone());
+        }
+        let mut set = PolicySet::new();
+        for p in self.scoped.iter().filter(|p| scope.admits(p)) {
+            set.add(p.clone())
+                .map_err(|e| PolicyError::Internal(format!("policy slice: {e}")))?;
+        }
+        let set = Arc::new(set);
+        let mut slices = self.slices.lock();
+        if slices.len() >= MAX_SLICES {
+            slices.clear();
+        }
+        slices.insert(key, set.clone());
+        Ok(set)
+    }
+
+    fn principal_entity(
+        &self,
+        p: &Principal,
+    ) -> Result<(EntityUid, HashSet<EntityUid>, Entity), PolicyError> {
         let id = uid("Palisade::Credential", &p.credential_id)?;
         let mut parents: HashSet<EntityUid> = HashSet::new();
         for g in &p.cedar_groups {
@@ -154,13 +280,11 @@ impl CedarEngine {
         ];
         let e = Entity::new(
             id.clone(),
-            attrs
-                .into_iter()
-                .collect::<std::collections::HashMap<_, _>>(),
-            parents,
+            attrs.into_iter().collect::<HashMap<_, _>>(),
+            parents.clone(),
         )
         .map_err(|e| PolicyError::Internal(e.to_string()))?;
-        Ok((id, e))
+        Ok((id, parents, e))
     }
 
     fn decide(
@@ -171,7 +295,7 @@ impl CedarEngine {
         context: Vec<(String, RestrictedExpression)>,
     ) -> CedarDecision {
         let run = || -> Result<CedarDecision, PolicyError> {
-            let (pid, pe) = self.principal_entity(principal)?;
+            let (pid, parents, pe) = self.principal_entity(principal)?;
             let (rid, re) = resource;
             // Policies were validated strictly against the schema at load, and the entities and
             // context are built here with the schema's types; re-validating them per request
@@ -181,6 +305,13 @@ impl CedarEngine {
                 "sign"
             } else {
                 "admin"
+            })?;
+            let policies = self.slice(&Scope {
+                principal: &pid,
+                principal_parents: &parents,
+                action: &aid,
+                action_group: &group,
+                resource: &rid,
             })?;
             let ae = Entity::new_no_attrs(aid.clone(), HashSet::from([group.clone()]));
             let ge = Entity::new_no_attrs(group, HashSet::new());
@@ -192,7 +323,7 @@ impl CedarEngine {
                 .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
             let response = self
                 .authorizer
-                .is_authorized(&request, &self.policies, &entities);
+                .is_authorized(&request, &policies, &entities);
             let mut reasons: Vec<String> = response
                 .diagnostics()
                 .reason()
@@ -204,12 +335,15 @@ impl CedarEngine {
                         .unwrap_or_else(|| format!("cedar policy `{id}`"))
                 })
                 .collect();
-            reasons.extend(
-                response
-                    .diagnostics()
-                    .errors()
-                    .map(|e| format!("cedar error: {e}")),
-            );
+            // Cedar reports reasons as a set; sort them so the audit log is deterministic.
+            reasons.sort_unstable();
+            let mut errors: Vec<String> = response
+                .diagnostics()
+                .errors()
+                .map(|e| format!("cedar error: {e}"))
+                .collect();
+            errors.sort_unstable();
+            reasons.extend(errors);
             let allowed = response.decision() == Decision::Allow;
             if !allowed && reasons.is_empty() {
                 reasons.push(format!(

@@ -490,3 +490,78 @@ fn permits_are_judged_as_approvals() {
     let err = decide(&e, &f).unwrap_err();
     assert!(err.to_string().contains("unlimited approval"), "{err}");
 }
+
+/// Slicing the policy set by scope must never change a decision or its reasons: compare with
+/// whole-set evaluation over every combination of principal, action and resource the policies
+/// below single out (and ones they do not).
+#[test]
+fn scope_slicing_gives_the_same_decisions_as_the_whole_set() {
+    let policies = format!(
+        r#"{}
+@id("group-a-no-send")
+forbid (principal in Palisade::Group::"a", action == Palisade::Action::"send_transaction", resource);
+@id("cred-x-only-key-1")
+forbid (principal == Palisade::Credential::"cred_x", action in Palisade::Action::"sign", resource) unless {{ resource == Palisade::Key::"key_1" }};
+@id("key-2-frozen-by-policy")
+forbid (principal, action, resource == Palisade::Key::"key_2");
+@id("user-bob-may-admin")
+permit (principal in Palisade::User::"bob", action in [Palisade::Action::"key.create", Palisade::Action::"key.list"], resource);
+@id("credentials-is")
+forbid (principal is Palisade::Credential in Palisade::Group::"b", action in Palisade::Action::"sign", resource is Palisade::Key) when {{ context.chain_id == 5 }};
+@id("big-values")
+forbid (principal, action in Palisade::Action::"sign", resource) when {{ context.value_gwei > 1000 }};
+@id("tagged")
+forbid (principal, action == Palisade::Action::"sign_message", resource) when {{ resource.hasTag("tier") && resource.getTag("tier") == "cold" }};
+"#,
+        cedar::DEFAULT_POLICIES
+    );
+    let sliced = cedar::CedarEngine::new(&policies).unwrap();
+    let whole = cedar::CedarEngine::new(&policies)
+        .unwrap()
+        .without_slicing();
+    let actions = [
+        Action::SignTransaction,
+        Action::SendTransaction,
+        Action::SignMessage,
+        Action::SignTypedData,
+    ];
+    let mut compared = 0;
+    for cred in ["cred_a", "cred_x"] {
+        for groups in [vec![], vec!["a".to_string()], vec!["a".into(), "b".into()]] {
+            for owner in [None, Some("bob".to_string())] {
+                for admin in [false, true] {
+                    let p = Principal {
+                        credential_id: cred.into(),
+                        cedar_groups: groups.clone(),
+                        owner: owner.clone(),
+                        admin,
+                        ..principal()
+                    };
+                    for action in actions {
+                        for key in ["key_1", "key_2", "key_3"] {
+                            for (chain, value) in [(1u64, "0x1"), (5, "0xffffffffffffffff")] {
+                                let req =
+                                    parse_tx_request(&json!({"to": TO, "value": value})).unwrap();
+                                let f = Facts::new(action, "m", chain, key, cred).with_tx(&req);
+                                assert_eq!(
+                                    sliced.decide_sign(&p, &f),
+                                    whole.decide_sign(&p, &f),
+                                    "{cred} {groups:?} {owner:?} {action:?} {key} chain {chain}"
+                                );
+                                compared += 1;
+                            }
+                        }
+                    }
+                    for op in ["key.create", "key.list", "policy.change"] {
+                        assert_eq!(
+                            sliced.decide_admin(&p, op, None, 0),
+                            whole.decide_admin(&p, op, None, 0),
+                            "{cred} {groups:?} {owner:?} {op}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 2 * 3 * 2 * 2 * 4 * 3 * 2);
+}
