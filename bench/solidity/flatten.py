@@ -24,14 +24,18 @@ IMPORT = re.compile(r'^\s*import\s+(?:\{[^}]*\}\s*from\s*|\*\s+as\s+\w+\s+from\s
 SPDX = re.compile(r"^\s*//\s*SPDX-License-Identifier:.*$", re.M)
 
 
+class UnresolvedImport(Exception):
+    pass
+
+
 def resolve(spec: str, importer: Path, root: Path | None) -> Path:
-    if spec.startswith("."):
+    if spec.startswith(".") and (importer.parent / spec).exists():
         return (importer.parent / spec).resolve()
     if root is not None:
         for cand in (root / spec, root / "node_modules" / spec):
             if cand.exists():
                 return cand.resolve()
-    raise SystemExit(f"flatten: cannot resolve import {spec!r} from {importer}")
+    raise UnresolvedImport(f"cannot resolve import {spec!r} from {importer.name}")
 
 
 def flatten(entry: Path, root: Path | None) -> str:
@@ -56,12 +60,46 @@ def flatten(entry: Path, root: Path | None) -> str:
     return spdx + "\n" + SPDX.sub("", out)
 
 
+def inline_imports(entry: Path, root: Path | None = None) -> tuple[str, int]:
+    """The entry file with its import directives blanked (line numbers kept) and every file it
+    imports appended after it (Solidity lets a contract refer to one declared later in the
+    same file). Returns the text and the entry's line count: lines past it are imported code."""
+    entry = entry.resolve()
+    text = entry.read_text(encoding="utf-8")
+    n = len(text.splitlines())
+    deps = [resolve(m.group(1), entry, root) for m in IMPORT.finditer(text)]
+    if not deps:
+        return text, n
+    body = IMPORT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    seen: set[Path] = {entry}
+    parts: list[str] = []
+
+    def visit(p: Path) -> None:
+        p = p.resolve()
+        if p in seen:
+            return
+        seen.add(p)
+        t = p.read_text(encoding="utf-8")
+        for m in IMPORT.finditer(t):
+            visit(resolve(m.group(1), p, root))
+        parts.append(f"\n// ---- {p.name}\n" + SPDX.sub("", IMPORT.sub("", t)))
+
+    for d in deps:
+        visit(d)
+    if not body.endswith("\n"):
+        body += "\n"
+    return body + "".join(parts), n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("file", type=Path)
     ap.add_argument("--root", type=Path)
     a = ap.parse_args()
-    sys.stdout.write(flatten(a.file, a.root.resolve() if a.root else None))
+    try:
+        sys.stdout.write(flatten(a.file, a.root.resolve() if a.root else None))
+    except UnresolvedImport as e:
+        sys.exit(f"flatten: {e}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flatten import UnresolvedImport, inline_imports  # noqa: E402
+
 # Palisade rule id -> category
 PALISADE = {
     "sol-reentrancy-eth": "reentrancy",
@@ -189,6 +192,10 @@ def expectations(root: Path):
     return exp, parse_err, unknown
 
 
+def file_lines(p: Path) -> int:
+    return len(p.read_text(encoding="utf-8", errors="replace").splitlines())
+
+
 def run_palisade(binary: str, root: Path):
     t0 = time.monotonic()
     r = subprocess.run([binary, "."], cwd=root, capture_output=True, text=True, timeout=600)
@@ -236,11 +243,22 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             out = Path(tmp) / "out.json"
             if out.exists():
                 out.unlink()
+            # the shim reads one file and resolves no imports: append what it imports
+            try:
+                src, n_lines = inline_imports(p)
+            except UnresolvedImport as e:
+                status[rel] = (f"skipped: {e}", None)
+                log(f"  slither {rel}: skipped ({e})")
+                continue
+            work = Path(tmp) / "src" / p.name
+            work.parent.mkdir(exist_ok=True)
+            work.write_text(src, encoding="utf-8")
+            note = " (imports appended)" if src != text else ""
             env = dict(os.environ, SHIM_SOLC_VERSION=ver)
             t0 = time.monotonic()
             try:
                 r = subprocess.run(
-                    [slither, str(p.resolve()), "--solc", wrapper, "--json", str(out),
+                    [slither, str(work), "--solc", wrapper, "--json", str(out),
                      "--disable-color"],
                     cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout)
                 err = r.stderr
@@ -255,28 +273,31 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
                 except ValueError:
                     data = None
             if not data or not data.get("success"):
-                why = (data or {}).get("error") or err
-                first = next((ln for ln in (why or "").splitlines() if "Error" in ln),
-                             (why or "").strip().splitlines()[-1:] or ["?"])
-                if isinstance(first, list):
-                    first = first[0] if first else "?"
-                status[rel] = (f"failed (solc {ver}): {first.strip()[:160]}", dt)
+                why = "\n".join(x for x in (err, (data or {}).get("error") or "") if x)
+                first = next((ln for ln in why.splitlines()
+                              if re.match(r"\s*\w*(Error|Exception): ", ln)
+                              and "JSONDecodeError" not in ln), None) \
+                    or (why.strip().splitlines() or ["no output"])[-1]
+                status[rel] = (f"failed (solc {ver}{note}): {first.strip()[:160]}", dt)
                 log(f"  slither {rel}: FAILED ({dt:.1f}s)")
                 continue
             n = 0
             for res in (data.get("results") or {}).get("detectors", []):
+                raw = slither_lines(res)
+                if raw and min(raw) > n_lines:
+                    continue  # entirely in an appended (imported) file: scored with that file
                 findings.append({
                     "file": rel,
                     "check": res.get("check"),
                     "impact": res.get("impact"),
                     "confidence": res.get("confidence"),
-                    "lines": sorted(slither_lines(res)),
+                    "lines": sorted(x for x in slither_lines(res) if x <= n_lines),
                     "description": (res.get("description") or "").strip().splitlines()[0][:200]
                     if res.get("description") else "",
                 })
                 n += 1
-            status[rel] = (f"ok (solc {ver})", dt)
-            log(f"  slither {rel}: {n} results, solc {ver}, {dt:.1f}s")
+            status[rel] = (f"ok (solc {ver}{note})", dt)
+            log(f"  slither {rel}: {n} results, solc {ver}{note}, {dt:.1f}s")
     return findings, status, total
 
 
@@ -382,7 +403,8 @@ def main() -> None:
             if k in seen:
                 continue
             seen.add(k)
-            lines = set(d["lines"])
+            # a finding with no source line (Slither's "solc-X is outdated") is about the file
+            lines = set(d["lines"]) or set(range(1, file_lines(root / d["file"]) + 1))
             items.append({"file": d["file"], "category": c, "lines": lines,
                           "primary": min(lines) if lines else 0, "label": d["check"],
                           "description": d["description"]})
