@@ -275,7 +275,7 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             if not data or not data.get("success"):
                 why = "\n".join(x for x in (err, (data or {}).get("error") or "") if x)
                 first = next((ln for ln in why.splitlines()
-                              if re.match(r"\s*\w*(Error|Exception): ", ln)
+                              if re.search(r"\b\w*(Error|Exception): ", ln)
                               and "JSONDecodeError" not in ln), None) \
                     or (why.strip().splitlines() or ["no output"])[-1]
                 status[rel] = (f"failed (solc {ver}{note}): {first.strip()[:160]}", dt)
