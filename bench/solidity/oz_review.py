@@ -113,10 +113,13 @@ def cmd_slither(a) -> None:
             for (i, c), n in sorted(by.items()):
                 if i in ("High", "Medium"):
                     print(f"    {i}: {c} x{n}")
+                    descs = Counter()
                     for r in res:
                         if r["check"] == c:
                             d = (r.get("description") or "").strip().splitlines()
-                            print(f"      - {d[0][:200] if d else ''}")
+                            descs[d[0][:200] if d else ""] += 1
+                    for d, k in descs.items():
+                        print(f"      - {d}" + (f" (x{k})" if k > 1 else ""))
     print(f"slither total: {total:.1f}s for {len(a.files)} files")
 
 
