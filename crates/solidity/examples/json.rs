@@ -59,7 +59,10 @@ fn main() {
             let conf = palisade_solidity::rules::rule(&f.rule_id)
                 .map_or("unknown", |r| r.confidence.as_str());
             // the message without the " [SWC..; confidence ..]" suffix that `hits` appends
-            let msg = f.message.rsplit_once(" [").map_or(f.message.as_str(), |x| x.0);
+            let msg = f
+                .message
+                .rsplit_once(" [")
+                .map_or(f.message.as_str(), |x| x.0);
             lines.push(format!(
                 "{{\"file\":{},\"line\":{},\"column\":{},\"rule\":{},\"severity\":{},\"confidence\":{},\"message\":{}}}",
                 esc(&f.path),
