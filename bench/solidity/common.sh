@@ -1,0 +1,36 @@
+# Shared setup for bench/solidity/*.sh (sourced, not run).
+# Cache: $PALISADE_BENCH_CACHE, default ${XDG_CACHE_HOME:-$HOME/.cache}/palisade-bench.
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$REPO/bench/solidity"
+CACHE="${PALISADE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/palisade-bench}"
+mkdir -p "$CACHE"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found: $2"; }
+
+# Builds the `json` example of palisade-solidity (release) and sets PALISADE_JSON to it.
+build_palisade_json() {
+  need cargo "install a Rust toolchain"
+  local target="${CARGO_TARGET_DIR:-$REPO/target}"
+  log "building palisade-solidity example 'json' (release, target dir $target)"
+  (cd "$REPO" && timeout 1800 cargo build --release -q -p palisade-solidity --example json) \
+    || die "cargo build of the json example failed"
+  PALISADE_JSON="$target/release/examples/json"
+  [ -x "$PALISADE_JSON" ] || die "no binary at $PALISADE_JSON"
+}
+
+# Installs solc-js versions ("$@") with npm under $SHIM_SOLCS_DIR/<ver> (skips present ones).
+install_solcs() {
+  need npm "install Node.js and npm (Debian: apt-get install nodejs npm)"
+  export SHIM_SOLCS_DIR="${SHIM_SOLCS_DIR:-$CACHE/solcs}"
+  local v
+  for v in "$@"; do
+    if [ -f "$SHIM_SOLCS_DIR/$v/node_modules/solc/soljson.js" ]; then continue; fi
+    log "npm install solc@$v -> $SHIM_SOLCS_DIR/$v"
+    mkdir -p "$SHIM_SOLCS_DIR/$v"
+    (cd "$SHIM_SOLCS_DIR/$v" && timeout 600 npm install --ignore-scripts --no-audit --no-fund \
+      --silent "solc@$v" >/dev/null) || die "npm install solc@$v failed"
+  done
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Flattens one Solidity file and its relative imports into a single source, so tools that
+compile one file without an import callback (the shared solc shim) can read it.
+
+Each imported file is emitted once, dependencies first; `import` directives are removed and
+only the first SPDX line is kept (solc rejects several in one file). Handles
+`import "p";`, `import {A, B} from "p";` (also spread over lines) and `import "p" as X;` only
+when no alias is used in the code (OpenZeppelin 5 uses none). Paths are resolved relative to
+the importing file, or under --root for non-relative paths (`@openzeppelin/contracts/...`).
+Written for Palisade (stdlib only).
+
+Usage: flatten.py FILE [--root DIR] > flat.sol
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+IMPORT = re.compile(r'^\s*import\s+(?:\{[^}]*\}\s*from\s*|\*\s+as\s+\w+\s+from\s*)?"([^"]+)"'
+                    r'(?:\s+as\s+\w+)?\s*;', re.M | re.S)
+SPDX = re.compile(r"^\s*//\s*SPDX-License-Identifier:.*$", re.M)
+
+
+class UnresolvedImport(Exception):
+    pass
+
+
+def resolve(spec: str, importer: Path, root: Path | None) -> Path:
+    if spec.startswith(".") and (importer.parent / spec).exists():
+        return (importer.parent / spec).resolve()
+    if root is not None:
+        for cand in (root / spec, root / "node_modules" / spec):
+            if cand.exists():
+                return cand.resolve()
+    raise UnresolvedImport(f"cannot resolve import {spec!r} from {importer.name}")
+
+
+def flatten(entry: Path, root: Path | None) -> str:
+    seen: set[Path] = set()
+    parts: list[str] = []
+
+    def visit(p: Path) -> None:
+        p = p.resolve()
+        if p in seen:
+            return
+        seen.add(p)
+        text = p.read_text(encoding="utf-8")
+        for m in IMPORT.finditer(text):
+            visit(resolve(m.group(1), p, root))
+        body = IMPORT.sub("", text)
+        parts.append(f"\n// ---- {p.name}\n{body}")
+
+    visit(entry)
+    out = "".join(parts)
+    first = SPDX.search(out)
+    spdx = first.group(0).strip() if first else "// SPDX-License-Identifier: UNLICENSED"
+    return spdx + "\n" + SPDX.sub("", out)
+
+
+def inline_imports(entry: Path, root: Path | None = None) -> tuple[str, int]:
+    """The entry file with its import directives blanked (line numbers kept) and every file it
+    imports appended after it (Solidity lets a contract refer to one declared later in the
+    same file). Returns the text and the entry's line count: lines past it are imported code."""
+    entry = entry.resolve()
+    text = entry.read_text(encoding="utf-8")
+    n = len(text.splitlines())
+    deps = [resolve(m.group(1), entry, root) for m in IMPORT.finditer(text)]
+    if not deps:
+        return text, n
+    body = IMPORT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    seen: set[Path] = {entry}
+    parts: list[str] = []
+
+    def visit(p: Path) -> None:
+        p = p.resolve()
+        if p in seen:
+            return
+        seen.add(p)
+        t = p.read_text(encoding="utf-8")
+        for m in IMPORT.finditer(t):
+            visit(resolve(m.group(1), p, root))
+        parts.append(f"\n// ---- {p.name}\n" + SPDX.sub("", IMPORT.sub("", t)))
+
+    for d in deps:
+        visit(d)
+    if not body.endswith("\n"):
+        body += "\n"
+    return body + "".join(parts), n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file", type=Path)
+    ap.add_argument("--root", type=Path)
+    a = ap.parse_args()
+    try:
+        sys.stdout.write(flatten(a.file, a.root.resolve() if a.root else None))
+    except UnresolvedImport as e:
+        sys.exit(f"flatten: {e}")
+
+
+if __name__ == "__main__":
+    main()
