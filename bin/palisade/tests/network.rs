@@ -629,3 +629,99 @@ async fn probe_flags_anvil_and_passes_palisade() {
     let (code, _, err) = cli(&["probe", "http://127.0.0.1:9"], &[]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Past `max_in_flight` requests being worked on, the next one is refused at once with 503,
+/// `Retry-After` and the "overloaded" JSON-RPC code instead of waiting in a queue; the shed is
+/// counted, and once the slots free up requests are served again.
+#[tokio::test]
+async fn requests_beyond_the_in_flight_limit_are_shed_with_503() {
+    // An upstream that accepts connections and never answers holds two requests in flight.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up_port = upstream.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in upstream.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let t = tempdir();
+    let port = free_port();
+    let toml = format!(
+        "[overload]\nmax_in_flight = 2\n\n[limits]\nupstream_timeout_ms = 3000\n\n[[chains]]\nid = 31337\nupstream = \"http://127.0.0.1:{up_port}\"\n"
+    );
+    let s = dev_with_config(
+        t.path(),
+        &toml,
+        &local(port),
+        reqwest::Client::new(),
+        "http",
+    )
+    .await;
+    let hang = |s: &Server| {
+        let (http, addr, tok) = (s.http.clone(), s.addr.clone(), s.token.clone().unwrap());
+        tokio::spawn(async move {
+            http.post(format!("{addr}/"))
+                .bearer_auth(tok)
+                .json(
+                    &json!({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    let held = [hang(&s), hang(&s)];
+    // Once both are being worked on (the metrics page is behind the same limit, so the only
+    // way to tell is to ask), a third request is refused at once.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (resp, fast) = loop {
+        let started = Instant::now();
+        let resp = s
+            .http
+            .post(format!("{}/", s.addr))
+            .bearer_auth(s.token.clone().unwrap())
+            .json(&json!({"jsonrpc": "2.0", "id": 7, "method": "eth_chainId", "params": []}))
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 503 {
+            break (resp, started.elapsed());
+        }
+        assert_eq!(resp.status(), 200);
+        assert!(Instant::now() < deadline, "no request was ever shed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(error_code(&v), -32030, "{v}");
+    assert!(error_message(&v).contains("overloaded"), "{v}");
+    assert!(
+        fast < Duration::from_millis(500),
+        "the refusal must be immediate, took {fast:?}"
+    );
+
+    // The held requests end with the upstream timeout; then the server serves again.
+    for h in held {
+        assert_ne!(h.await.unwrap(), 503);
+    }
+    let (st, v) = s.rpc("eth_chainId", json!([])).await;
+    assert_eq!((st, v["result"].as_str()), (200, Some("0x7a69")), "{v}");
+    let m = s
+        .http
+        .get(format!("{}/metrics", s.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shed: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("palisade_shed_total{reason=\"in_flight\"} "))
+        .unwrap_or_else(|| panic!("missing the shed count in\n{m}"))
+        .parse()
+        .unwrap();
+    assert!(shed >= 1);
+}
