@@ -153,8 +153,24 @@ fn bench(c: &mut Criterion) {
     };
     println!("authorize (50 cedar policies, 10 rules): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs over {} samples", pct(0.50), pct(0.99), pct(1.0), samples.len());
 
-    // Where the time goes: the same request with only the Cedar set, and with only the rules.
+    // Where the time goes: the same request with only the Cedar set, and with only the rules;
+    // and the worst case, 50 policies that all apply to every signing request (no scope or
+    // leading tag test lets any of them be skipped).
+    let mut all_apply = String::from(cedar::DEFAULT_POLICIES);
+    for i in 0..48 {
+        all_apply.push_str(&format!(
+            "@id(\"cap-{i}\")\nforbid (principal, action in Palisade::Action::\"sign\", resource) when {{ context.value_gwei > {} && context.chain_id != {i} }};\n",
+            1_000_000_000_000u64 + i
+        ));
+    }
     for (label, bundle) in [
+        (
+            "worst case: 50 policies that all apply",
+            PolicyBundle {
+                cedar: all_apply,
+                rules: RULES.into(),
+            },
+        ),
         (
             "cedar only (50 policies)",
             PolicyBundle {

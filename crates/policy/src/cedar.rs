@@ -4,13 +4,14 @@
 //! widened by a policy; Cedar then decides within them. Cedar is deny by default: with no
 //! `permit` that applies, the answer is deny, and an evaluation error is a deny too.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName,
-    EntityUid, Policy, PolicySet, PrincipalConstraint, Request, ResourceConstraint,
+    EntityUid, Policy, PolicyId, PolicySet, PrincipalConstraint, Request, ResourceConstraint,
     RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use parking_lot::Mutex;
@@ -85,8 +86,13 @@ pub struct CedarDecision {
 pub struct CedarEngine {
     policies: PolicySet,
     authorizer: Authorizer,
-    /// Each policy with its scope, to pick the ones that can apply to a request.
-    scoped: Vec<Policy>,
+    /// Each policy with the resource tags its condition requires first (see [`required_tags`]),
+    /// to pick the ones that can apply to a request.
+    scoped: Vec<(Policy, Vec<(String, String)>)>,
+    /// Every tag key some policy is indexed on (their values are part of the slice key).
+    indexed_tags: Vec<String>,
+    /// `@id` annotations by policy id (Cedar parses the annotation key on every lookup).
+    ids: HashMap<PolicyId, String>,
     /// Whether any policy's scope names a principal / resource (else those do not narrow the
     /// slice, and the cache key leaves them out).
     scope_names_principal: bool,
@@ -110,6 +116,60 @@ struct SliceKey {
     principal: Option<(EntityUid, Vec<EntityUid>)>,
     /// The resource, when some policy scope names a resource.
     resource: Option<EntityUid>,
+    /// The resource's values of the indexed tags.
+    tags: Vec<Option<String>>,
+}
+
+/// The `resource.getTag(K) == "V"` tests a policy's first `when` clause starts with (after
+/// any `resource.hasTag(K)` guards): unless the resource carries all these tags with these
+/// values, Cedar evaluates the policy to `false` at that point, before anything else in its
+/// body could run (or fail), so it can be left out exactly like a policy whose scope does not
+/// match. Anything not in that leading run is left to Cedar.
+pub(crate) fn required_tags(policy: &Policy) -> Vec<(String, String)> {
+    fn conjuncts<'v>(e: &'v serde_json::Value, out: &mut Vec<&'v serde_json::Value>) {
+        match e.get("&&") {
+            Some(and) => {
+                conjuncts(&and["left"], out);
+                conjuncts(&and["right"], out);
+            }
+            None => out.push(e),
+        }
+    }
+    fn resource_tag(e: &serde_json::Value, op: &str) -> Option<String> {
+        let call = e.get(op)?;
+        (call["left"].get("Var")?.as_str()? == "resource")
+            .then(|| call["right"].get("Value")?.as_str().map(str::to_string))?
+    }
+    fn string_literal(e: &serde_json::Value) -> Option<String> {
+        e.get("Value")?.as_str().map(str::to_string)
+    }
+    let Ok(json) = policy.to_json() else {
+        return Vec::new();
+    };
+    let Some(first) = json["conditions"].as_array().and_then(|c| c.first()) else {
+        return Vec::new();
+    };
+    if first["kind"] != "when" {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    conjuncts(&first["body"], &mut parts);
+    let mut required = Vec::new();
+    for part in parts {
+        if resource_tag(part, "hasTag").is_some() {
+            continue;
+        }
+        let Some(eq) = part.get("==") else { break };
+        let (l, r) = (&eq["left"], &eq["right"]);
+        let pair = |tag: &serde_json::Value, lit: &serde_json::Value| {
+            Some((resource_tag(tag, "getTag")?, string_literal(lit)?))
+        };
+        match pair(l, r).or_else(|| pair(r, l)) {
+            Some(kv) => required.push(kv),
+            None => break,
+        }
+    }
+    required
 }
 
 /// The request's scope, as Cedar sees it: the entities and their (direct, and only) parents.
@@ -119,11 +179,20 @@ struct Scope<'a> {
     action: &'a EntityUid,
     action_group: &'a EntityUid,
     resource: &'a EntityUid,
+    resource_tags: Option<&'a BTreeMap<String, String>>,
 }
 
 impl Scope<'_> {
     /// Can `policy`'s scope hold for this request? `false` only when it certainly cannot.
-    fn admits(&self, policy: &Policy) -> bool {
+    fn admits(&self, policy: &Policy, required_tags: &[(String, String)]) -> bool {
+        let tags = required_tags.iter().all(|(k, v)| {
+            self.resource_tags
+                .and_then(|t| t.get(k))
+                .is_some_and(|have| have == v)
+        });
+        if !tags {
+            return false;
+        }
         let principal = match policy.principal_constraint() {
             PrincipalConstraint::Any => true,
             PrincipalConstraint::Eq(u) => &u == self.principal,
@@ -156,7 +225,26 @@ impl Scope<'_> {
     }
 }
 
+/// The schema's entity types, parsed once: Cedar parses a type name with its full grammar,
+/// which would otherwise cost more per request than evaluating a policy.
+static TYPE_NAMES: LazyLock<HashMap<&'static str, EntityTypeName>> = LazyLock::new(|| {
+    [
+        "Palisade::Credential",
+        "Palisade::Group",
+        "Palisade::User",
+        "Palisade::Key",
+        "Palisade::System",
+        "Palisade::Action",
+    ]
+    .into_iter()
+    .filter_map(|t| Some((t, EntityTypeName::from_str(t).ok()?)))
+    .collect()
+});
+
 fn type_name(s: &str) -> Result<EntityTypeName, PolicyError> {
+    if let Some(t) = TYPE_NAMES.get(s) {
+        return Ok(t.clone());
+    }
     EntityTypeName::from_str(s)
         .map_err(|e| PolicyError::Internal(format!("entity type `{s}`: {e}")))
 }
@@ -180,13 +268,28 @@ fn string(s: impl Into<String>) -> RestrictedExpression {
     RestrictedExpression::new_string(s.into())
 }
 
-fn ip(source: Option<std::net::IpAddr>) -> RestrictedExpression {
+/// Source addresses as Cedar `ipaddr` values, cached (building one parses the extension
+/// function's name); bounded, and started over when full.
+static IPS: LazyLock<Mutex<HashMap<Option<IpAddr>, RestrictedExpression>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const MAX_CACHED_IPS: usize = 4096;
+
+fn ip(source: Option<IpAddr>) -> RestrictedExpression {
+    if let Some(e) = IPS.lock().get(&source) {
+        return e.clone();
+    }
     // An unknown source (e.g. a unix socket) is 0.0.0.0, which no allowlist matches.
-    RestrictedExpression::new_ip(
+    let e = RestrictedExpression::new_ip(
         source
             .map(|i| i.to_string())
             .unwrap_or_else(|| "0.0.0.0".into()),
-    )
+    );
+    let mut ips = IPS.lock();
+    if ips.len() >= MAX_CACHED_IPS {
+        ips.clear();
+    }
+    ips.insert(source, e.clone());
+    e
 }
 
 impl CedarEngine {
@@ -205,17 +308,32 @@ impl CedarEngine {
                 errors.join("; ")
             )));
         }
-        let scoped: Vec<Policy> = policies.policies().cloned().collect();
+        let scoped: Vec<(Policy, Vec<(String, String)>)> = policies
+            .policies()
+            .map(|p| (p.clone(), required_tags(p)))
+            .collect();
+        let mut indexed_tags: Vec<String> = scoped
+            .iter()
+            .flat_map(|(_, tags)| tags.iter().map(|(k, _)| k.clone()))
+            .collect();
+        indexed_tags.sort_unstable();
+        indexed_tags.dedup();
+        let ids = policies
+            .policies()
+            .filter_map(|p| Some((p.id().clone(), p.annotation("id")?.to_string())))
+            .collect();
         let scope_names_principal = scoped
             .iter()
-            .any(|p| !matches!(p.principal_constraint(), PrincipalConstraint::Any));
+            .any(|(p, _)| !matches!(p.principal_constraint(), PrincipalConstraint::Any));
         let scope_names_resource = scoped
             .iter()
-            .any(|p| !matches!(p.resource_constraint(), ResourceConstraint::Any));
+            .any(|(p, _)| !matches!(p.resource_constraint(), ResourceConstraint::Any));
         Ok(Self {
             policies,
             authorizer: Authorizer::new(),
             scoped,
+            indexed_tags,
+            ids,
             scope_names_principal,
             scope_names_resource,
             slices: Mutex::new(HashMap::new()),
@@ -244,12 +362,17 @@ impl CedarEngine {
                 (scope.principal.clone(), parents)
             }),
             resource: self.scope_names_resource.then(|| scope.resource.clone()),
+            tags: self
+                .indexed_tags
+                .iter()
+                .map(|k| scope.resource_tags.and_then(|t| t.get(k)).cloned())
+                .collect(),
         };
         if let Some(set) = self.slices.lock().get(&key) {
             return Ok(set.clone());
         }
         let mut set = PolicySet::new();
-        for p in self.scoped.iter().filter(|p| scope.admits(p)) {
+        for (p, _) in self.scoped.iter().filter(|(p, t)| scope.admits(p, t)) {
             set.add(p.clone())
                 .map_err(|e| PolicyError::Internal(format!("policy slice: {e}")))?;
         }
@@ -292,6 +415,7 @@ impl CedarEngine {
         principal: &Principal,
         action: &str,
         resource: (EntityUid, Entity),
+        resource_tags: Option<&BTreeMap<String, String>>,
         context: Vec<(String, RestrictedExpression)>,
     ) -> CedarDecision {
         let run = || -> Result<CedarDecision, PolicyError> {
@@ -312,6 +436,7 @@ impl CedarEngine {
                 action: &aid,
                 action_group: &group,
                 resource: &rid,
+                resource_tags,
             })?;
             let ae = Entity::new_no_attrs(aid.clone(), HashSet::from([group.clone()]));
             let ge = Entity::new_no_attrs(group, HashSet::new());
@@ -327,12 +452,9 @@ impl CedarEngine {
             let mut reasons: Vec<String> = response
                 .diagnostics()
                 .reason()
-                .map(|id| {
-                    self.policies
-                        .policy(id)
-                        .and_then(|p| p.annotation("id"))
-                        .map(|s| format!("cedar policy `{s}`"))
-                        .unwrap_or_else(|| format!("cedar policy `{id}`"))
+                .map(|id| match self.ids.get(id) {
+                    Some(s) => format!("cedar policy `{s}`"),
+                    None => format!("cedar policy `{id}`"),
                 })
                 .collect();
             // Cedar reports reasons as a set; sort them so the audit log is deterministic.
@@ -437,7 +559,13 @@ impl CedarEngine {
                 string(f.typed_primary_type.clone().unwrap_or_default()),
             ),
         ];
-        self.decide(principal, f.action.cedar_name(), resource, context)
+        self.decide(
+            principal,
+            f.action.cedar_name(),
+            resource,
+            Some(&f.key_labels),
+            context,
+        )
     }
 
     /// Decides an admin operation (`key.create`, `policy.change`, ...) on the system or a key.
@@ -445,7 +573,7 @@ impl CedarEngine {
         &self,
         principal: &Principal,
         action: &str,
-        source_ip: Option<std::net::IpAddr>,
+        source_ip: Option<IpAddr>,
         now: i64,
     ) -> CedarDecision {
         let resource = uid("Palisade::System", "palisade")
@@ -463,6 +591,6 @@ impl CedarEngine {
             ("source_ip".into(), ip(source_ip)),
             ("hour_utc".into(), long(now.rem_euclid(86_400) / 3600)),
         ];
-        self.decide(principal, action, resource, context)
+        self.decide(principal, action, resource, None, context)
     }
 }

@@ -512,6 +512,14 @@ forbid (principal is Palisade::Credential in Palisade::Group::"b", action in Pal
 forbid (principal, action in Palisade::Action::"sign", resource) when {{ context.value_gwei > 1000 }};
 @id("tagged")
 forbid (principal, action == Palisade::Action::"sign_message", resource) when {{ resource.hasTag("tier") && resource.getTag("tier") == "cold" }};
+@id("team-1-inside-only")
+forbid (principal, action in Palisade::Action::"sign", resource) when {{ resource.hasTag("team") && resource.getTag("team") == "t1" && !context.source_ip.isInRange(ip("10.0.0.0/8")) }};
+@id("team-2-reversed")
+forbid (principal, action in Palisade::Action::"sign", resource) when {{ resource.hasTag("team") && "t2" == resource.getTag("team") && resource.hasTag("tier") && resource.getTag("tier") == "hot" }} unless {{ context.chain_id == 5 }};
+@id("tag-test-not-leading")
+forbid (principal, action in Palisade::Action::"sign", resource) when {{ context.chain_id == 5 && resource.hasTag("team") && resource.getTag("team") == "t2" }};
+@id("team-3-permit")
+permit (principal, action, resource) when {{ resource.hasTag("team") && resource.getTag("team") == "t3" }};
 "#,
         cedar::DEFAULT_POLICIES
     );
@@ -525,7 +533,7 @@ forbid (principal, action == Palisade::Action::"sign_message", resource) when {{
         Action::SignMessage,
         Action::SignTypedData,
     ];
-    let mut compared = 0;
+    let (mut compared, mut allowed) = (0, 0);
     for cred in ["cred_a", "cred_x"] {
         for groups in [vec![], vec!["a".to_string()], vec!["a".into(), "b".into()]] {
             for owner in [None, Some("bob".to_string())] {
@@ -538,17 +546,29 @@ forbid (principal, action == Palisade::Action::"sign_message", resource) when {{
                         ..principal()
                     };
                     for action in actions {
-                        for key in ["key_1", "key_2", "key_3"] {
+                        for (key, labels) in [
+                            ("key_1", vec![]),
+                            ("key_2", vec![("team", "t1")]),
+                            ("key_3", vec![("team", "t2"), ("tier", "hot")]),
+                            ("key_3", vec![("team", "t2"), ("tier", "cold")]),
+                            ("key_4", vec![("team", "t3")]),
+                        ] {
                             for (chain, value) in [(1u64, "0x1"), (5, "0xffffffffffffffff")] {
                                 let req =
                                     parse_tx_request(&json!({"to": TO, "value": value})).unwrap();
-                                let f = Facts::new(action, "m", chain, key, cred).with_tx(&req);
+                                let mut f = Facts::new(action, "m", chain, key, cred).with_tx(&req);
+                                for (k, v) in &labels {
+                                    f.key_labels.insert(k.to_string(), v.to_string());
+                                }
+                                f.source_ip = Some("203.0.113.1".parse().unwrap());
+                                let got = sliced.decide_sign(&p, &f);
                                 assert_eq!(
-                                    sliced.decide_sign(&p, &f),
+                                    got,
                                     whole.decide_sign(&p, &f),
-                                    "{cred} {groups:?} {owner:?} {action:?} {key} chain {chain}"
+                                    "{cred} {groups:?} {owner:?} {action:?} {key} {labels:?} chain {chain}"
                                 );
                                 compared += 1;
+                                allowed += usize::from(got.allowed);
                             }
                         }
                     }
@@ -563,5 +583,29 @@ forbid (principal, action == Palisade::Action::"sign_message", resource) when {{
             }
         }
     }
-    assert_eq!(compared, 2 * 3 * 2 * 2 * 4 * 3 * 2);
+    assert_eq!(compared, 2 * 3 * 2 * 2 * 4 * 5 * 2);
+    // Both outcomes occur, so the comparison is not trivially all-deny or all-allow.
+    assert!(allowed > 0 && allowed < compared, "{allowed} of {compared}");
+}
+
+#[test]
+fn leading_tag_tests_are_indexed_and_nothing_else() {
+    let policies = r#"
+@id("a") forbid (principal, action, resource) when { resource.hasTag("team") && resource.getTag("team") == "t1" && context.hour_utc > 3 };
+@id("b") forbid (principal, action, resource) when { context.hour_utc > 3 && resource.hasTag("team") && resource.getTag("team") == "t1" };
+@id("c") forbid (principal, action, resource) when { resource.hasTag("x") && "1" == resource.getTag("x") && resource.hasTag("y") && resource.getTag("y") == "2" };
+@id("d") forbid (principal, action, resource) unless { resource.hasTag("team") && resource.getTag("team") == "t1" };
+"#;
+    let set: cedar_policy::PolicySet = policies.parse().unwrap();
+    let by_id = |id: &str| {
+        set.policies()
+            .find(|p| p.annotation("id") == Some(id))
+            .map(cedar::required_tags)
+            .unwrap()
+    };
+    let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(by_id("a"), vec![kv("team", "t1")]);
+    assert_eq!(by_id("b"), vec![]);
+    assert_eq!(by_id("c"), vec![kv("x", "1"), kv("y", "2")]);
+    assert_eq!(by_id("d"), vec![]);
 }
