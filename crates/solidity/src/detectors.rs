@@ -29,7 +29,7 @@ pub struct Input<'a> {
 
 pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
     pragma(inp, out);
-    for (c, f) in inp.unit.functions() {
+    for (c, f) in inp.unit.local_functions() {
         if c.kind == ContractKind::Interface {
             continue;
         }
@@ -106,7 +106,7 @@ fn pragma(inp: &Input<'_>, out: &mut Vec<Issue>) {
     // files with only interfaces or libraries are meant to float
     let deployable = inp
         .unit
-        .contracts
+        .local_contracts()
         .iter()
         .any(|c| c.kind == ContractKind::Contract);
     if pragmas.is_empty() {
@@ -161,17 +161,18 @@ const LOCK_WORDS: &[&str] = &[
 ];
 
 /// The first external call (full gas, not a view call) followed by a state write in `f`:
-/// `(call, write, variable, ETH attached)`.
+/// `(call, (write, write is in this file), variable, ETH attached)`.
 fn call_then_write<'a>(
     inp: &'a Input<'a>,
     f: &'a Function<'a>,
-) -> Option<(&'a Node, &'a Node, String, bool)> {
+) -> Option<(&'a Node, (&'a Node, bool), String, bool)> {
     let ev = events(inp.unit, f);
     for (i, e) in ev.iter().enumerate() {
         let EventKind::ExternalCall { value, stipend, .. } = e.kind else {
             continue;
         };
-        if stipend {
+        // a call inside an imported base is reported when that file is analysed
+        if stipend || !e.local {
             continue;
         }
         if callee(e.node)
@@ -188,7 +189,7 @@ fn call_then_write<'a>(
         });
         if let Some((_, w)) = write {
             if let EventKind::StateWrite { var } = &w.kind {
-                return Some((e.node, w.node, var.clone(), value));
+                return Some((e.node, (w.node, w.local), var.clone(), value));
             }
         }
     }
@@ -207,17 +208,21 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     if model::is_protected(inp.unit, f) {
         return;
     }
-    if let Some((call, write, var, value)) = call_then_write(inp, f) {
+    if let Some((call, (write, write_local), var, value)) = call_then_write(inp, f) {
         let rule = if value {
             "sol-reentrancy-eth"
         } else {
             "sol-reentrancy-no-eth"
         };
+        let at = if write_local {
+            format!("line {}", line_of(inp.text, write.start))
+        } else {
+            "in an imported base".into()
+        };
         push(out, rule, call, format!(
-            "`{}` makes an external call{} and then writes `{var}` (line {}): a re-entrant call sees the old value",
+            "`{}` makes an external call{} and then writes `{var}` ({at}): a re-entrant call sees the old value",
             f.name,
             if value { " with ETH" } else { "" },
-            line_of(inp.text, write.start)
         ));
     }
 }
@@ -548,10 +553,16 @@ fn selfdestruct(inp: &Input<'_>, f: &Function<'_>, _body: &Node, out: &mut Vec<I
             } else {
                 format!(" (through `{}`)", g.name)
             };
+            // a helper in an imported base: point at the function that reaches it
+            let at = if inp.unit.is_local(g.contract) {
+                c
+            } else {
+                f.node
+            };
             push(
                 out,
                 "sol-unprotected-selfdestruct",
-                c,
+                at,
                 format!(
                     "anyone can call `{}`, which self-destructs the contract{via}",
                     f.name
@@ -1381,7 +1392,7 @@ fn constructor_name(inp: &Input<'_>, out: &mut Vec<Issue>) {
     if inp.version >= (0, 5, 0) {
         return;
     }
-    for c in &inp.unit.contracts {
+    for c in inp.unit.local_contracts() {
         for f in &c.functions {
             if f.kind == FnKind::Function
                 && f.is_entry()
@@ -1486,7 +1497,7 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
 }
 
 fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
-    for c in &inp.unit.contracts {
+    for c in inp.unit.local_contracts() {
         if c.kind != ContractKind::Contract {
             continue;
         }
@@ -1528,10 +1539,16 @@ fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
             })
         });
         if !sends {
+            // an inherited payable function: point at the contract that inherits it
+            let at = if inp.unit.is_local(p.contract) {
+                p.node
+            } else {
+                c.node
+            };
             push(
                 out,
                 "sol-locked-ether",
-                p.node,
+                at,
                 format!(
                     "`{}` receives ETH through `{}` but nothing in it can send ETH out",
                     c.name, p.name
@@ -1542,7 +1559,7 @@ fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
 }
 
 fn shadowing(inp: &Input<'_>, out: &mut Vec<Issue>) {
-    for c in &inp.unit.contracts {
+    for c in inp.unit.local_contracts() {
         for v in &c.state_vars {
             let base = c.linear.iter().skip(1).find(|&&k| {
                 inp.unit.contracts[k]

@@ -1,0 +1,7 @@
+pragma solidity 0.8.24;
+
+import "./A.sol";
+
+contract B is A {
+    bool internal stopped;
+}
