@@ -6,7 +6,7 @@ use crate::model::{
     self, call_args, callee, conditions, events, external_call, is_ident, is_member, member,
     mentions_sender, root_ident, ContractKind, EventKind, FnKind, Function, Mutability, Unit,
 };
-use crate::tree::Node;
+use crate::tree::{Kind, Node};
 
 /// One detector hit, before it becomes a scanner finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +57,9 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         approve(f, out);
         front_run_secret(inp, f, body, out);
         push_payment_dos(inp, f, body, out);
+        timestamp_dependence(inp, f, body, out);
+        transaction_order(inp, f, out);
+        short_address(inp, f, body, out);
     }
     locked_ether(inp, out);
     constructor_name(inp, out);
@@ -644,20 +647,22 @@ fn block_source(n: &Node) -> Option<String> {
 }
 
 fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
-    // names of locals assigned from a hash of block values
-    let mut seeded: Vec<String> = Vec::new();
+    // locals assigned from a hash of block values (or a block hash), with their declarations:
+    // a finding on a use points at the declaration, where the predictable value is read
+    let mut seeded: Vec<(String, &Node)> = Vec::new();
     body.walk(&mut |n| {
         if n.is(NK::VariableDeclarationStatement) {
             if let (Some(name), Some(v)) = (n.child(EdgeLabel::Name), n.child(EdgeLabel::Value)) {
                 if (hashes(v) && block_source(v).is_some())
                     || block_source(v).as_deref() == Some("blockhash")
                 {
-                    seeded.push(name.text.clone());
+                    seeded.push((name.text.clone(), n));
                 }
             }
         }
         true
     });
+    let seed_of = |name: &str| seeded.iter().find(|(s, _)| s == name).map(|(_, d)| *d);
     // one finding per function: the first place block values become a number
     let mut done = false;
     body.walk(&mut |n| {
@@ -667,21 +672,25 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
         if n.is(NK::MultiplicativeExpression) && n.children.iter().any(|c| c.is_token(TK::Percent))
         {
             let src = n.child(EdgeLabel::LeftOperand).and_then(|l| {
-                block_source(l).or_else(|| {
+                block_source(l).map(|s| (s, n)).or_else(|| {
                     let mut ids = Vec::new();
                     l.find_all(
-                        &|c| c.is_token(TK::Identifier) && seeded.contains(&c.text),
+                        &|c| c.is_token(TK::Identifier) && seed_of(&c.text).is_some(),
                         &mut ids,
                     );
-                    ids.first()
-                        .map(|i| format!("`{}` (hashed from block values)", i.text))
+                    ids.first().and_then(|i| {
+                        Some((
+                            format!("`{}` (taken from block values)", i.text),
+                            seed_of(&i.text)?,
+                        ))
+                    })
                 })
             });
-            if let Some(s) = src {
+            if let Some((s, at)) = src {
                 push(
                     out,
                     "sol-weak-prng",
-                    n,
+                    at,
                     format!("`{}` draws a random number from {s}", n.tokens()),
                 );
                 done = true;
@@ -713,16 +722,22 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
         }
         // a guess compared with a block hash (`guess == blockhash(n)`)
         if n.is(NK::EqualityExpression) {
-            let blockhash = n.children.iter().any(|c| {
-                matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
-                    && (block_source(c).as_deref() == Some("blockhash")
-                        || c.is_token(TK::Identifier) && seeded.contains(&c.text))
+            let operands = || {
+                n.children
+                    .iter()
+                    .filter(|c| matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand))
+            };
+            let direct = operands().any(|c| block_source(c).as_deref() == Some("blockhash"));
+            let seed = operands().find_map(|c| {
+                c.is_token(TK::Identifier)
+                    .then(|| seed_of(&c.text))
+                    .flatten()
             });
-            if blockhash {
+            if direct || seed.is_some() {
                 push(
                     out,
                     "sol-weak-prng",
-                    n,
+                    if direct { n } else { seed.unwrap_or(n) },
                     format!("`{}` compares with a value known in the block", n.tokens()),
                 );
                 done = true;
@@ -742,7 +757,8 @@ fn hashes(n: &Node) -> bool {
 
 fn timestamp_equality(body: &Node, out: &mut Vec<Issue>) {
     body.walk(&mut |n| {
-        if n.is(NK::EqualityExpression) {
+        // `now != last` (one play per block) is not an exact-time condition
+        if n.is(NK::EqualityExpression) && n.children.iter().any(|c| c.is_token(TK::EqualEqual)) {
             let uses = n
                 .children
                 .iter()
@@ -885,8 +901,39 @@ fn writes_owner<'a>(inp: &Input<'_>, f: &Function<'_>, body: &'a Node) -> Option
     found
 }
 
+/// A public function that, with no condition at all, sends the contract's whole balance
+/// (`msg.sender.transfer(this.balance)`): anyone can empty it.
+fn drains_balance(inp: &Input<'_>, f: &Function<'_>, body: &Node) -> bool {
+    f.is_entry()
+        && f.kind == FnKind::Function
+        && conditions(body).is_empty()
+        && calls(body).iter().any(|c| {
+            matches!(
+                external_call(inp.unit, f, c),
+                Some(EventKind::ExternalCall { value: true, .. })
+            ) && c.any(&|n| {
+                member(n).is_some_and(|(base, m)| {
+                    m == "balance" && matches!(base.compact().as_str(), "this" | "address(this)")
+                })
+            })
+        })
+        && !model::is_protected(inp.unit, f)
+}
+
 fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     let Some(body) = f.body else { return };
+    if drains_balance(inp, f, body) {
+        push(
+            out,
+            "sol-missing-access-control",
+            f.node,
+            format!(
+                "`{}` sends the contract's whole balance with no condition: anyone can empty it",
+                f.name
+            ),
+        );
+        return;
+    }
     let lower = f.name.to_ascii_lowercase();
     let what = match privileged(&f.name) {
         Some(w) => w,
@@ -1262,36 +1309,73 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
                 })
         })
     };
-    let mut done = false;
+    // a value the caller picks (a parameter, or a local computed in the function); sums of
+    // `msg.value` and of stored ETH amounts stay far below 2^256 (all ether is < 2^87 wei)
+    let chosen = |n: &Node| {
+        n.any(&|x| {
+            x.is_token(TK::Identifier)
+                && (f.param(&x.text).is_some()
+                    || f.local(&x.text)
+                        .is_some_and(|v| v.node.child(EdgeLabel::Value).is_some()))
+        })
+    };
+    let report = |n: &Node, what: &str, out: &mut Vec<Issue>| {
+        push(
+            out,
+            "sol-integer-overflow",
+            n,
+            format!("`{}` {what} (compiler before 0.8, no SafeMath)", n.tokens()),
+        );
+    };
     body.walk(&mut |n| {
-        if done {
-            return false;
-        }
         if n.is(NK::AssignmentExpression) {
             let op = n.children.iter().find(|c| c.label == EdgeLabel::Operator);
             let l = n.child(EdgeLabel::LeftOperand);
-            if let (Some(op), Some(l)) = (op, l) {
-                let arith = matches!(
-                    op.kind,
-                    crate::tree::Kind::Token(TK::PlusEqual | TK::MinusEqual | TK::AsteriskEqual)
-                );
-                let r_arith = n.child(EdgeLabel::RightOperand).is_some_and(|r| {
-                    r.is(NK::AdditiveExpression)
-                        || r.is(NK::MultiplicativeExpression)
-                            && r.children.iter().any(|c| c.is_token(TK::Asterisk))
-                });
-                if (arith || r_arith) && state(l) && !guarded_by_condition(body, l) {
-                    push(
-                        out,
-                        "sol-integer-overflow",
-                        n,
-                        format!(
-                            "`{}` can wrap around (compiler before 0.8, no SafeMath)",
-                            n.tokens()
-                        ),
-                    );
-                    done = true;
+            let r = n.child(EdgeLabel::RightOperand);
+            if let (Some(op), Some(l), Some(r)) = (op, l, r) {
+                let risky = match op.kind {
+                    Kind::Token(TK::PlusEqual) => chosen(r),
+                    Kind::Token(TK::MinusEqual | TK::AsteriskEqual) => true,
+                    Kind::Token(TK::Equal) => {
+                        r.is(NK::AdditiveExpression) && (chosen(r) || has_op(r, TK::Minus))
+                            || is_product(r)
+                    }
+                    _ => false,
+                };
+                if risky && state(l) && !guarded_by_condition(body, l) {
+                    report(n, "can wrap around", out);
+                    return false;
                 }
+            }
+        }
+        // `uint res = count - input;`: arithmetic on state and caller input into a local
+        if n.is(NK::VariableDeclarationStatement) {
+            if let Some(v) = model::decl_value(n) {
+                let arith = v.is(NK::AdditiveExpression) || is_product(v);
+                let mut ids = Vec::new();
+                v.find_all(&|c| c.is_token(TK::Identifier), &mut ids);
+                let param = ids.iter().any(|i| f.param(&i.text).is_some());
+                let other = ids.iter().filter(|i| f.param(&i.text).is_some()).count() > 1
+                    || ids.iter().any(|i| state(i));
+                if arith && param && other && !ids.iter().any(|i| guarded_by_condition(body, i)) {
+                    report(n, "can wrap around", out);
+                    return false;
+                }
+            }
+        }
+        // `numTokens * PRICE`: a product with a caller-chosen factor, wherever it is
+        if is_product(n) {
+            let operands: Vec<&Node> = n
+                .children
+                .iter()
+                .filter(|c| matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand))
+                .collect();
+            let mut ids = Vec::new();
+            n.find_all(&|c| c.is_token(TK::Identifier), &mut ids);
+            let param = ids.iter().any(|i| f.param(&i.text).is_some());
+            if param && operands.len() == 2 && !ids.iter().any(|i| guarded_by_condition(body, i)) {
+                report(n, "can overflow", out);
+                return false;
             }
         }
         // `x--` / `arr.length--` underflow (a `++` step cannot realistically wrap)
@@ -1300,16 +1384,8 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
         {
             if let Some(o) = n.child(EdgeLabel::Operand) {
                 if state(o) && !guarded_by_condition(body, o) {
-                    push(
-                        out,
-                        "sol-integer-overflow",
-                        n,
-                        format!(
-                            "`{}` can wrap below zero (compiler before 0.8, no SafeMath)",
-                            n.tokens()
-                        ),
-                    );
-                    done = true;
+                    report(n, "can wrap below zero", out);
+                    return false;
                 }
             }
         }
@@ -1317,17 +1393,32 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
     });
 }
 
-/// A `require`/`if` in the body compares the same variable (a hand-written bounds check).
-/// Tautologies on unsigned values (`0 <= x`, `x >= 0`) do not count.
+fn has_op(n: &Node, op: TK) -> bool {
+    n.children.iter().any(|c| c.is_token(op))
+}
+
+fn is_product(n: &Node) -> bool {
+    n.is(NK::MultiplicativeExpression) && has_op(n, TK::Asterisk)
+}
+
+/// A `require`/`if` in the body bounds the same variable with `<`, `<=`, `>` or `>=`.
+/// Tautologies on unsigned values (`x - v >= 0`, `0 <= x`) do not count.
 fn guarded_by_condition(body: &Node, lhs: &Node) -> bool {
     let t = lhs.compact();
     conditions(body).iter().any(|c| {
-        let ct = c
-            .compact()
-            .replace(&format!("0<={t}"), "")
-            .replace(&format!("{t}>=0"), "");
-        ct.contains(&t)
-            && (ct.contains(">=") || ct.contains("<=") || ct.contains('>') || ct.contains('<'))
+        let mut cmps = Vec::new();
+        c.find_all(&|n| n.is(NK::InequalityExpression), &mut cmps);
+        cmps.iter().any(|cmp| {
+            let (Some(l), Some(r)) = (
+                cmp.child(EdgeLabel::LeftOperand),
+                cmp.child(EdgeLabel::RightOperand),
+            ) else {
+                return false;
+            };
+            let tautology = (has_op(cmp, TK::GreaterThanEqual) && r.compact() == "0")
+                || (has_op(cmp, TK::LessThanEqual) && l.compact() == "0");
+            !tautology && (l.compact().contains(&t) || r.compact().contains(&t))
+        })
     })
 }
 
@@ -1440,7 +1531,8 @@ fn front_run_secret(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
 /// `require(leader.send(bid))` / `leader.transfer(bid)` where `leader` is a state variable any
 /// caller can become: a contract that reverts on receipt becomes leader for good.
 fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
-    if !f.is_entry() {
+    // a restricted function is called by the party it pays: nobody else can block it
+    if !f.is_entry() || model::is_protected(inp.unit, f) {
         return;
     }
     for c in calls(body) {
@@ -1719,5 +1811,180 @@ fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
                 return;
             }
         }
+    }
+}
+
+// ------------------------------------------------------------------ time, ordering, payloads
+
+fn is_time(n: &Node) -> bool {
+    is_ident(n, "now") || is_member(n, "block", "timestamp")
+}
+
+/// A window a miner's clock drift (seconds to a few minutes) can decide: a duration in
+/// `seconds` or `minutes`, a constant declared in them, or a bare number under 15 minutes.
+fn short_window(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
+    let unit = |t: &str| t.ends_with("seconds") || t.ends_with("minutes");
+    cmp.any(&|n| {
+        if n.is(NK::DecimalNumberExpression) {
+            let t = n.compact();
+            return unit(&t) || t.parse::<u64>().is_ok_and(|v| v > 0 && v < 900);
+        }
+        n.is_token(TK::Identifier)
+            && inp.unit.state_var(f.contract, &n.text).is_some_and(|v| {
+                v.constant
+                    && v.node
+                        .child(EdgeLabel::Value)
+                        .is_some_and(|val| unit(&val.compact()))
+            })
+    })
+}
+
+/// `now % 15 == 0` deciding a game, or a seconds-wide window on `block.timestamp` in front
+/// of a payout: the miner picks the timestamp (within ~15 s of the truth) and so the outcome.
+fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    body.walk(&mut |n| {
+        if n.is(NK::MultiplicativeExpression)
+            && has_op(n, TK::Percent)
+            && n.child(EdgeLabel::LeftOperand).is_some_and(is_time)
+        {
+            push(
+                out,
+                "sol-timestamp-dependence",
+                n,
+                format!(
+                    "`{}` decides on the block timestamp, which the miner sets",
+                    n.tokens()
+                ),
+            );
+            return false;
+        }
+        true
+    });
+    let pays = events(inp.unit, f)
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ExternalCall { value: true, .. }));
+    if !pays {
+        return;
+    }
+    for c in conditions(body) {
+        let mut cmps = Vec::new();
+        c.find_all(&|n| n.is(NK::InequalityExpression), &mut cmps);
+        for cmp in cmps {
+            if cmp.any(&is_time) && short_window(inp, f, cmp) {
+                push(out, "sol-timestamp-dependence", cmp, format!(
+                    "`{}` gates a payout on a window of seconds of block time, which the miner can shift",
+                    cmp.tokens()
+                ));
+            }
+        }
+    }
+}
+
+/// A payout whose amount is a plain state variable that another public function sets from
+/// caller input (`msg.sender.transfer(reward)` while `setReward` can change `reward`): whoever
+/// orders the transactions in the block decides what is paid.
+fn transaction_order(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    let contract = &inp.unit.contracts[f.contract];
+    for e in events(inp.unit, f) {
+        if !e.local || !matches!(e.kind, EventKind::ExternalCall { value: true, .. }) {
+            continue;
+        }
+        let amount = match callee(e.node) {
+            Some((op, true)) if op.is(NK::MemberAccessExpression) => {
+                // `x.call.value(v)()`: the value is the argument of `.value`
+                e.node
+                    .child(EdgeLabel::Operand)
+                    .filter(|o| o.is(NK::FunctionCallExpression))
+                    .and_then(|o| call_args(o).first().copied())
+                    .or_else(|| call_args(e.node).first().copied())
+            }
+            _ => call_args(e.node).first().copied(),
+        };
+        let Some(amount) = amount.filter(|a| a.is_token(TK::Identifier)) else {
+            continue;
+        };
+        let Some(var) = inp.unit.state_var(f.contract, &amount.text) else {
+            continue;
+        };
+        if var.constant || !(var.ty.starts_with("uint") || var.ty.starts_with("int")) {
+            continue;
+        }
+        let setter = contract
+            .linear
+            .iter()
+            .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+            .find(|g| {
+                g.is_entry()
+                    && !std::ptr::eq(*g, f)
+                    && g.body.is_some_and(|b| {
+                        b.any(&|n| {
+                            // a reset of the amount (`reward = msg.value`), not an accumulation
+                            n.is(NK::AssignmentExpression)
+                                && has_op(n, TK::Equal)
+                                && n.child(EdgeLabel::LeftOperand)
+                                    .is_some_and(|l| is_ident(l, &amount.text))
+                                && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                                    r.any(&|x| {
+                                        is_member(x, "msg", "value")
+                                            || x.is_token(TK::Identifier)
+                                                && g.param(&x.text).is_some()
+                                    })
+                                })
+                        })
+                    })
+            });
+        if let Some(g) = setter {
+            push(out, "sol-transaction-order", e.node, format!(
+                "`{}` pays `{}`, which `{}` can change in the same block: the order of the transactions decides the amount",
+                f.name, amount.text, g.name
+            ));
+        }
+    }
+}
+
+/// Before 0.5 the ABI decoder accepted short calldata: a token transfer `(address, uint)`
+/// called with a truncated address shifts the amount left by the missing bytes.
+fn short_address(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 5, 0) || !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    let n = f.params.len();
+    let lower = f.name.to_ascii_lowercase();
+    let moves = ["transfer", "send", "coin", "pay"]
+        .iter()
+        .any(|w| lower.contains(w));
+    if !moves || n < 2 || !f.params[n - 1].ty.starts_with("uint") {
+        return;
+    }
+    let Some(to) = f.params[..n - 1].iter().find(|p| p.ty == "address") else {
+        return;
+    };
+    // it moves a balance keyed by that address
+    let credits = body.any(&|x| {
+        x.is(NK::AssignmentExpression)
+            && x.child(EdgeLabel::LeftOperand).is_some_and(|l| {
+                l.is(NK::IndexAccessExpression)
+                    && l.child(EdgeLabel::Start)
+                        .is_some_and(|s| is_ident(s, &to.name))
+            })
+    });
+    // an `onlyPayloadSize`-style check on msg.data.length
+    let checked = f.modifiers.iter().any(|m| {
+        inp.unit.lookup(f.contract, m).iter().any(|g| {
+            g.body
+                .is_some_and(|b| b.any(&|x| is_member(x, "msg", "data")))
+        })
+    }) || body.any(&|x| is_member(x, "msg", "data"));
+    if credits && !checked {
+        push(out, "sol-short-address", f.node, format!(
+            "`{}` takes `(address, {})` and moves balances with no calldata length check: a short address shifts the amount",
+            f.name, f.params[n - 1].ty
+        ));
     }
 }

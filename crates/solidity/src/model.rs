@@ -883,7 +883,7 @@ pub fn external_call(unit: &Unit<'_>, f: &Function<'_>, call: &Node) -> Option<E
     let (base, m) = member(op)?;
     let nargs = call_args(call).len();
     // calls to this contract itself (`address(this).call`, `Address.functionDelegateCall(address(this), ..)`)
-    let is_self = |n: &Node| n.compact() == "address(this)" || is_ident(n, "this");
+    let is_self = |n: &Node| matches!(n.compact().as_str(), "address(this)" | "this");
     if is_self(base)
         || (is_ident(base, "Address") && call_args(call).first().is_some_and(|a| is_self(a)))
     {
@@ -1061,7 +1061,7 @@ impl<'a> Cx<'a, '_> {
         let name = root.text.as_str();
         let local = self.f.param(name).or_else(|| self.f.local(name));
         let is_state = match local {
-            Some(v) => v.storage_ref,
+            Some(v) => v.storage_ref || implicit_storage_alias(self.unit, self.f, v),
             // not a parameter or local, so a state variable: declared here, or inherited from a
             // base in a file that was not resolved
             None => self
@@ -1180,6 +1180,57 @@ impl<'a> Cx<'a, '_> {
             }
         }
     }
+}
+
+/// The initialiser expression of a variable declaration statement (inside its `= ...`).
+pub fn decl_value(decl: &Node) -> Option<&Node> {
+    let v = decl.child(EdgeLabel::Value)?;
+    if v.is(NK::VariableDeclarationValue) {
+        v.child(EdgeLabel::Expression)
+    } else {
+        Some(v)
+    }
+}
+
+/// A local declared without a data location that aliases state: before 0.5, `var acc =
+/// accounts[msg.sender];` (or `Holder acc = ...`) of a struct or array is a storage pointer,
+/// so writes through it are state writes.
+pub fn implicit_storage_alias(unit: &Unit<'_>, f: &Function<'_>, v: &Var<'_>) -> bool {
+    if !v.node.is(NK::VariableDeclarationStatement)
+        || v.node.child(EdgeLabel::StorageLocation).is_some()
+    {
+        return false;
+    }
+    let Some(value) = decl_value(v.node) else {
+        return false;
+    };
+    let Some(root) = root_ident(value) else {
+        return false;
+    };
+    if f.param(&root.text).is_some() || f.local(&root.text).is_some() {
+        return false;
+    }
+    let Some(state) = unit.state_var(f.contract, &root.text) else {
+        return false;
+    };
+    // the type of what the initialiser reads: the declared type, or for `var` the state
+    // variable's value type after the indexing
+    let ty = if v.ty == "var" {
+        let depth = value.compact().matches('[').count();
+        let mut t = state.ty.as_str();
+        for _ in 0..depth {
+            t = match t.strip_prefix("mapping(") {
+                Some(m) => m
+                    .split_once("=>")
+                    .map_or(t, |(_, rest)| rest.strip_suffix(')').unwrap_or(rest)),
+                None => t.rsplit_once('[').map_or(t, |(head, _)| head),
+            };
+        }
+        t.to_string()
+    } else {
+        v.ty.clone()
+    };
+    unit.value_types.contains(&ty) || ty.ends_with(']')
 }
 
 /// Does event `b` possibly run after event `a` (later in order, or in a common loop)?

@@ -18,8 +18,8 @@ contract Dice {
     }
 
     function predict(bytes32 g, uint256 n) external view returns (bool) {
-        bytes32 answer = blockhash(n);
-        return g == answer; // expect: sol-weak-prng
+        bytes32 answer = blockhash(n); // expect: sol-weak-prng
+        return g == answer;
     }
 
     function coin() external view returns (bool) {

@@ -1,0 +1,84 @@
+pragma solidity 0.4.24; // expect: sol-outdated-pragma
+
+// the constructor was renamed with the contract: anyone can claim the creator role
+contract Pyramid {
+    address private creator;
+    uint private fees;
+
+    function DynamicPyramid() public { // expect: sol-missing-access-control
+        creator = msg.sender;
+    }
+
+    function collectAllFees() public {
+        require(msg.sender == creator);
+        creator.transfer(fees);
+        fees = 0;
+    }
+
+    function() public payable {
+        fees += msg.value / 10;
+    }
+}
+
+contract Wallet {
+    address public owner;
+    mapping(address => uint) balances;
+
+    constructor() public {
+        owner = msg.sender;
+    }
+
+    function changeOwner(address _new) public { // expect: sol-missing-access-control
+        owner = _new;
+    }
+
+    function deposit() public payable {
+        assert(balances[msg.sender] + msg.value > balances[msg.sender]);
+        balances[msg.sender] += msg.value;
+    }
+
+    // anyone takes every deposit
+    function withdrawAll() public { // expect: sol-missing-access-control
+        msg.sender.transfer(address(this).balance);
+    }
+
+    function refund() public {
+        msg.sender.transfer(balances[msg.sender]);
+        balances[msg.sender] = 0;
+    }
+
+    function sendTo(address receiver, uint amount) public {
+        require(tx.origin == owner); // expect: sol-tx-origin
+        receiver.transfer(amount);
+    }
+
+    function kill() public {
+        suicide(msg.sender); // expect: sol-unprotected-selfdestruct
+    }
+}
+
+// before 0.5 a function without a visibility keyword is public
+contract Lotto {
+    address public winner;
+    uint public pot;
+
+    function play() public payable {
+        require(msg.value == 1 ether);
+        pot += msg.value;
+    }
+
+    function _payWinner() { // expect: sol-missing-access-control
+        winner = msg.sender;
+        msg.sender.transfer(this.balance);
+    }
+}
+
+contract Multisig {
+    address[] public owners;
+    uint public required;
+
+    function initMultiowned(address[] _owners, uint _required) public { // expect: sol-unprotected-initializer
+        owners = _owners;
+        required = _required;
+    }
+}

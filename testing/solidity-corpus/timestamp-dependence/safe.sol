@@ -1,0 +1,23 @@
+pragma solidity 0.4.24; // expect: sol-outdated-pragma
+
+// deadlines days away: a miner's few seconds of drift decide nothing
+contract Vesting {
+    address public beneficiary;
+    uint public start;
+    uint public amount;
+
+    constructor(address b) public payable {
+        beneficiary = b;
+        start = now;
+        amount = msg.value;
+    }
+
+    function release() public {
+        require(now >= start + 365 days);
+        beneficiary.transfer(amount);
+    }
+
+    function isOpen() public view returns (bool) {
+        return now < start + 30 minutes;
+    }
+}
