@@ -58,6 +58,7 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         front_run_secret(inp, f, body, out);
         push_payment_dos(inp, f, body, out);
         timestamp_dependence(inp, f, body, out);
+        default_visibility(inp, f, out);
         transaction_order(inp, f, out);
         short_address(inp, f, body, out);
     }
@@ -623,7 +624,7 @@ fn block_source(n: &Node) -> Option<String> {
             if is_ident(base, "block")
                 && matches!(
                     m,
-                    "timestamp" | "difficulty" | "prevrandao" | "number" | "coinbase"
+                    "timestamp" | "difficulty" | "prevrandao" | "number" | "coinbase" | "gaslimit"
                 )
             {
                 found = Some(format!("block.{m}"));
@@ -867,6 +868,49 @@ fn privileged(name: &str) -> Option<&'static str> {
         })
 }
 
+/// A `set`/`change`/`update` function that stores a parameter in a plain state variable, with
+/// no reference to the caller, in a contract where some other public function is restricted:
+/// the author guards admin functions, and this one was missed.
+fn unguarded_setter(inp: &Input<'_>, f: &Function<'_>, body: &Node) -> bool {
+    let lower = f.name.trim_start_matches('_').to_ascii_lowercase();
+    if !["set", "change", "update"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || !f.is_entry()
+        || f.params.is_empty()
+        || mentions_sender(body)
+    {
+        return false;
+    }
+    let stores_param = body.any(&|n| {
+        n.is(NK::AssignmentExpression)
+            && n.child(EdgeLabel::LeftOperand).is_some_and(|l| {
+                l.is_token(TK::Identifier)
+                    && f.param(&l.text).is_none()
+                    && f.local(&l.text).is_none()
+                    && inp
+                        .unit
+                        .state_var(f.contract, &l.text)
+                        .is_some_and(|v| !v.constant && !v.ty.starts_with("mapping"))
+            })
+            && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                r.any(&|x| x.is_token(TK::Identifier) && f.param(&x.text).is_some())
+            })
+    });
+    stores_param
+        && inp.unit.contracts[f.contract]
+            .linear
+            .iter()
+            .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+            .any(|g| {
+                !std::ptr::eq(g, f)
+                    && g.is_entry()
+                    && g.changes_state()
+                    && g.body.is_some()
+                    && model::is_protected(inp.unit, g)
+            })
+}
+
 /// A type written like a contract or interface name (`IERC20`, `Token`).
 fn is_contract_type_name(ty: &str) -> bool {
     ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
@@ -945,6 +989,8 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         {
             "set owner"
         }
+        // `setPrices(..)` in a contract that restricts its other admin functions
+        None if unguarded_setter(inp, f, body) => "setter",
         None => return,
     };
     let authorize_upgrade = f.name == "_authorizeUpgrade";
@@ -1311,14 +1357,7 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
     };
     // a value the caller picks (a parameter, or a local computed in the function); sums of
     // `msg.value` and of stored ETH amounts stay far below 2^256 (all ether is < 2^87 wei)
-    let chosen = |n: &Node| {
-        n.any(&|x| {
-            x.is_token(TK::Identifier)
-                && (f.param(&x.text).is_some()
-                    || f.local(&x.text)
-                        .is_some_and(|v| v.node.child(EdgeLabel::Value).is_some()))
-        })
-    };
+    let chosen = |n: &Node| caller_chosen(f, n);
     let report = |n: &Node, what: &str, out: &mut Vec<Issue>| {
         push(
             out,
@@ -1391,6 +1430,22 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
         }
         true
     });
+}
+
+/// A value the caller picks: a parameter, or a local computed in the function, used as a value
+/// (a mapping key such as `wins[player]` is not the amount being added).
+fn caller_chosen(f: &Function<'_>, n: &Node) -> bool {
+    if n.is_token(TK::Identifier) {
+        return f.param(&n.text).is_some()
+            || f.local(&n.text)
+                .is_some_and(|v| v.node.child(EdgeLabel::Value).is_some());
+    }
+    if n.is(NK::IndexAccessExpression) {
+        return n
+            .child(EdgeLabel::Operand)
+            .is_some_and(|o| caller_chosen(f, o));
+    }
+    n.children.iter().any(|c| caller_chosen(f, c))
 }
 
 fn has_op(n: &Node, op: TK) -> bool {
@@ -1842,9 +1897,7 @@ fn short_window(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
 /// `now % 15 == 0` deciding a game, or a seconds-wide window on `block.timestamp` in front
 /// of a payout: the miner picks the timestamp (within ~15 s of the truth) and so the outcome.
 fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
-    if !f.is_entry() || !f.changes_state() {
-        return;
-    }
+    // `now % n` decides something wherever it is (often a private `random()` helper)
     body.walk(&mut |n| {
         if n.is(NK::MultiplicativeExpression)
             && has_op(n, TK::Percent)
@@ -1863,6 +1916,9 @@ fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mu
         }
         true
     });
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
     let pays = events(inp.unit, f)
         .iter()
         .any(|e| matches!(e.kind, EventKind::ExternalCall { value: true, .. }));
@@ -1987,4 +2043,27 @@ fn short_address(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<I
             f.name, f.params[n - 1].ty
         ));
     }
+}
+
+/// Before 0.5 a function without a visibility keyword is public. One named like a helper
+/// (`_sendWinnings`) that changes state was meant to be internal: anyone can call it.
+fn default_visibility(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 5, 0)
+        || f.explicit_visibility
+        || f.kind != FnKind::Function
+        || !f.name.starts_with('_')
+        || !f.changes_state()
+        || model::is_protected(inp.unit, f)
+    {
+        return;
+    }
+    push(
+        out,
+        "sol-default-visibility",
+        f.node,
+        format!(
+            "`{}` has no visibility keyword, so it is public: anyone can call this helper",
+            f.name
+        ),
+    );
 }

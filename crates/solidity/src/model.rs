@@ -66,6 +66,8 @@ pub struct Function<'a> {
     pub name: String,
     pub kind: FnKind,
     pub visibility: Visibility,
+    /// The visibility was written (before 0.5 it could be left out, meaning public).
+    pub explicit_visibility: bool,
     pub mutability: Mutability,
     pub modifiers: Vec<String>,
     pub params: Vec<Var<'a>>,
@@ -448,6 +450,7 @@ fn function<'a>(
             }
         }
     }
+    let explicit_visibility = visibility.is_some();
     let visibility = visibility.unwrap_or(match (fk, ck) {
         (FnKind::Modifier, _) => Visibility::Internal,
         (_, ContractKind::Interface) | (FnKind::Fallback | FnKind::Receive, _) => {
@@ -519,6 +522,7 @@ fn function<'a>(
         name,
         kind: fk,
         visibility,
+        explicit_visibility,
         mutability,
         modifiers,
         params,

@@ -45,6 +45,19 @@ contract Vault is Owned {
         selfdestruct(owner);
     }
 
+    uint public price;
+
+    function setPrice(uint p) public onlyOwner {
+        price = p;
+    }
+
+    // a user setting their own record is not an admin function
+    mapping(address => string) public names;
+
+    function setName(string n) public {
+        names[msg.sender] = n;
+    }
+
     function _payOut(address to) internal {
         to.transfer(this.balance);
     }

@@ -67,9 +67,35 @@ contract Lotto {
         pot += msg.value;
     }
 
-    function _payWinner() { // expect: sol-missing-access-control
+    function _payWinner() { // expect: sol-missing-access-control sol-default-visibility
         winner = msg.sender;
         msg.sender.transfer(this.balance);
+    }
+}
+
+contract PricedToken {
+    address public owner;
+    uint public sellPrice;
+    uint public buyPrice;
+    mapping(address => bool) public frozen;
+
+    constructor() public {
+        owner = msg.sender;
+    }
+
+    modifier onlyOwner() {
+        require(msg.sender == owner);
+        _;
+    }
+
+    function freezeAccount(address target, bool freeze) public onlyOwner {
+        frozen[target] = freeze;
+    }
+
+    // the author guards admin functions and forgot this one
+    function setPrices(uint newSellPrice, uint newBuyPrice) public { // expect: sol-missing-access-control
+        sellPrice = newSellPrice;
+        buyPrice = newBuyPrice;
     }
 }
 
