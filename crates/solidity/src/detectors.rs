@@ -1029,7 +1029,7 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
                             && called_member(n).is_some_and(|(_, m)| m.contains("transfer"))
                     }))
         }
-        "mint" => !pays_in && writes_state(inp, f) && !f.params.is_empty(),
+        "mint" => !pays_in && !pulls_tokens(inp, f) && writes_state(inp, f) && !f.params.is_empty(),
         _ => writes_state(inp, f),
     };
     if fire {
@@ -1043,6 +1043,19 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             ),
         );
     }
+}
+
+/// The function (or what it calls) takes tokens from someone with `transferFrom`: a mint paid
+/// in tokens (an ERC-4626 `mint`), not a free one.
+fn pulls_tokens(inp: &Input<'_>, f: &Function<'_>) -> bool {
+    model::reachable(inp.unit, f).iter().any(|g| {
+        g.body.is_some_and(|b| {
+            calls(b).iter().any(|c| {
+                called_member(c)
+                    .is_some_and(|(_, m)| matches!(m, "transferFrom" | "safeTransferFrom"))
+            })
+        })
+    })
 }
 
 fn sends_value(inp: &Input<'_>, f: &Function<'_>) -> bool {
@@ -1643,6 +1656,47 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
     }
 }
 
+/// A call that can move ETH out: value calls, `send`, delegatecalls, self-destruct.
+fn can_send(inp: &Input<'_>, f: &Function<'_>, x: &Node) -> bool {
+    matches!(called_ident(x), Some("selfdestruct" | "suicide"))
+        || called_member(x).is_some_and(|(_, m)| {
+            matches!(
+                m,
+                "delegatecall"
+                    | "callcode"
+                    | "functionDelegateCall"
+                    | "sendValue"
+                    | "functionCallWithValue"
+                    | "send"
+            )
+        })
+        || matches!(
+            external_call(inp.unit, f, x),
+            Some(EventKind::ExternalCall { value: true, .. })
+        )
+}
+
+/// A known library function named `name` that can send ETH (itself or through a function of
+/// its library it calls), or has assembly.
+fn library_sends(inp: &Input<'_>, name: &str) -> bool {
+    inp.unit
+        .contracts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == ContractKind::Library)
+        .any(|(li, lib)| {
+            lib.functions.iter().filter(|g| g.name == name).any(|g| {
+                model::reachable(inp.unit, g).iter().any(|h| {
+                    h.contract == li
+                        && h.body.is_some_and(|b| {
+                            b.any(&|n| n.is(NK::AssemblyStatement))
+                                || calls(b).iter().any(|x| can_send(inp, h, x))
+                        })
+                })
+            })
+        })
+}
+
 fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
     for c in inp.unit.local_contracts() {
         if c.kind != ContractKind::Contract {
@@ -1664,25 +1718,14 @@ fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
         let Some(p) = payable else { continue };
         let sends = fns.iter().any(|f| {
             f.body.is_some_and(|b| {
-                calls(b).iter().any(|x| {
-                    matches!(called_ident(x), Some("selfdestruct" | "suicide"))
-                        || called_member(x).is_some_and(|(_, m)| {
-                            matches!(
-                                m,
-                                "delegatecall"
-                                    | "callcode"
-                                    | "functionDelegateCall"
-                                    | "sendValue"
-                                    | "functionCallWithValue"
-                                    | "send"
-                            )
-                        })
-                        || matches!(
-                            external_call(inp.unit, f, x),
-                            Some(EventKind::ExternalCall { value: true, .. })
-                        )
-                        || b.any(&|n| n.is(NK::AssemblyStatement))
-                })
+                // assembly can send or delegatecall (a proxy's `_delegate`)
+                b.any(&|n| n.is(NK::AssemblyStatement))
+                    || calls(b).iter().any(|x| {
+                        can_send(inp, f, x)
+                            // a library helper that sends (`Address.sendValue`, `execBatch`
+                            // through `using ... for *`)
+                            || called_member(x).is_some_and(|(_, m)| library_sends(inp, m))
+                    })
             })
         });
         if !sends {
@@ -1708,11 +1751,14 @@ fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
 fn shadowing(inp: &Input<'_>, out: &mut Vec<Issue>) {
     for c in inp.unit.local_contracts() {
         for v in &c.state_vars {
+            // a base's `private` variable is invisible to the derived contract: no shadowing
             let base = c.linear.iter().skip(1).find(|&&k| {
-                inp.unit.contracts[k]
-                    .state_vars
-                    .iter()
-                    .any(|b| b.name == v.name)
+                inp.unit.contracts[k].state_vars.iter().any(|b| {
+                    b.name == v.name
+                        && !b.node.child(EdgeLabel::Attributes).is_some_and(|a| {
+                            a.children.iter().any(|t| t.is_token(TK::PrivateKeyword))
+                        })
+                })
             });
             if let Some(&k) = base {
                 push(
