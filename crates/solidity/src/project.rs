@@ -44,6 +44,9 @@ pub struct Project {
     /// `.sol` files under the roots, canonical, sorted; built on the first import that needs it.
     index: OnceLock<Vec<PathBuf>>,
     parses: std::sync::atomic::AtomicUsize,
+    /// `(directory, import)` → resolved path: files of one folder import the same bases, and
+    /// each resolution costs a few `stat`/`readlink` calls.
+    resolved: Mutex<HashMap<(PathBuf, String), Option<PathBuf>>>,
 }
 
 impl Project {
@@ -143,8 +146,20 @@ impl Project {
         (out, unresolved)
     }
 
-    /// The canonical path an import names, seen from directory `dir`.
+    /// The canonical path an import names, seen from directory `dir` (cached per scan).
     pub fn resolve(&self, dir: &Path, import: &str) -> Option<PathBuf> {
+        let key = (dir.to_path_buf(), import.to_string());
+        if let Some(hit) = self.resolved.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let found = self.resolve_uncached(dir, import);
+        if let Ok(mut m) = self.resolved.lock() {
+            m.insert(key, found.clone());
+        }
+        found
+    }
+
+    fn resolve_uncached(&self, dir: &Path, import: &str) -> Option<PathBuf> {
         let rel = Path::new(import);
         if import.starts_with("./") || import.starts_with("../") {
             return existing(&dir.join(rel));

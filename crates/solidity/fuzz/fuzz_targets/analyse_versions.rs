@@ -1,4 +1,4 @@
-//! The first byte picks a pragma, so both the 0.4-era and the 0.8 grammar (and the detectors
+//! The input's length picks a pragma, so both the 0.4-era and the 0.8 grammar (and the detectors
 //! that depend on the version: overflow, constructor names, storage pointers) see every input.
 #![no_main]
 
@@ -19,11 +19,18 @@ const PRAGMAS: &[&str] = &[
 fuzz_target!(|data: &[u8]| {
     // slang's own recovered panics are parse errors, not crashes (libFuzzer's hook would abort)
     QUIET.call_once(palisade_solidity::parse::quiet_parser_panics);
-    let Some((first, rest)) = data.split_first() else {
-        return;
-    };
-    let pragma = PRAGMAS[usize::from(*first) % PRAGMAS.len()];
-    let text = format!("{pragma}{}", String::from_utf8_lossy(rest));
+    // the input's own version pragmas are dropped (seeds carry them) and one is chosen by the
+    // input's length, so a seed is tried under every grammar as it grows or shrinks
+    let pragma = PRAGMAS[data.len() % PRAGMAS.len()];
+    let body = String::from_utf8_lossy(data);
+    let mut rest = body.as_ref();
+    let mut kept = String::with_capacity(body.len());
+    while let Some(i) = rest.find("pragma solidity") {
+        kept.push_str(&rest[..i]);
+        rest = rest[i..].find(';').map_or("", |j| &rest[i + j + 1..]);
+    }
+    kept.push_str(rest);
+    let text = format!("{pragma}{kept}");
     for issue in palisade_solidity::analyse("fuzz.sol", &text) {
         assert!(issue.offset <= text.len());
     }
