@@ -1262,6 +1262,12 @@ fn arbitrary_send(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
             n.is(NK::NamedArgument)
                 && n.child(EdgeLabel::Value)
                     .is_some_and(|v| is_member(v, "msg", "value"))
+                // the 0.4 spelling `x.call.value(msg.value)(..)`
+                || n.is(NK::FunctionCallExpression)
+                    && called_member(n).is_some_and(|(_, m)| m == "value")
+                    && call_args(n)
+                        .first()
+                        .is_some_and(|a| is_member(a, "msg", "value"))
         });
         if eth && !forwards_msg_value && m != "sendValue" && m != "functionCallWithValue" {
             if let Some(to) = root_ident(base) {
