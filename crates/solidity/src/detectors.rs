@@ -63,6 +63,7 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         short_address(inp, f, body, out);
     }
     locked_ether(inp, out);
+    seed_state(inp, out);
     constructor_name(inp, out);
     shadowing(inp, out);
 }
@@ -929,6 +930,29 @@ fn owner_var(inp: &Input<'_>, f: &Function<'_>, name: &str) -> bool {
             .is_some_and(|v| !v.constant && !v.ty.starts_with("mapping") && !v.ty.ends_with(']'))
 }
 
+fn owner_named(lower: &str) -> bool {
+    (lower.contains("owner") || lower.contains("admin"))
+        && !["get", "is", "has", "_"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+}
+
+/// The function writes an owner/admin mapping or array (`owners[a] = b`, `admins.push(a)`).
+fn writes_owner_set(inp: &Input<'_>, f: &Function<'_>, body: &Node) -> bool {
+    events(inp.unit, f).iter().any(|e| match &e.kind {
+        EventKind::StateWrite { var } => {
+            let l = var.trim_start_matches('_').to_ascii_lowercase();
+            (l.contains("owner") || l.contains("admin"))
+                && body.any(&|n| is_ident(n, var))
+                && inp
+                    .unit
+                    .state_var(f.contract, var)
+                    .is_some_and(|v| v.ty.starts_with("mapping") || v.ty.ends_with(']'))
+        }
+        _ => false,
+    })
+}
+
 /// The function assigns an owner/admin state variable (`owner = msg.sender;`).
 fn writes_owner<'a>(inp: &Input<'_>, f: &Function<'_>, body: &'a Node) -> Option<&'a Node> {
     let mut found = None;
@@ -987,6 +1011,10 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             && f.kind == FnKind::Function
             && writes_owner(inp, f, body).is_some() =>
         {
+            "set owner"
+        }
+        // `newOwner(a, b) { owners[a] = b; }`: a function about owners that edits the owner set
+        None if owner_named(&lower) && f.is_entry() && writes_owner_set(inp, f, body) => {
             "set owner"
         }
         // `setPrices(..)` in a contract that restricts its other admin functions
@@ -1951,9 +1979,11 @@ fn short_window(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
 fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
     // `now % n` decides something wherever it is (often a private `random()` helper)
     body.walk(&mut |n| {
+        // directly or hashed: `now % 15`, `uint(sha3(block.timestamp)) % 2`
         if n.is(NK::MultiplicativeExpression)
             && has_op(n, TK::Percent)
-            && n.child(EdgeLabel::LeftOperand).is_some_and(is_time)
+            && n.child(EdgeLabel::LeftOperand)
+                .is_some_and(|l| l.any(&is_time))
         {
             push(
                 out,
@@ -2118,4 +2148,32 @@ fn default_visibility(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             f.name
         ),
     );
+}
+
+/// `uint256 private salt = block.timestamp;`: a state variable named as a source of randomness
+/// and initialised from block values — everything drawn from it is predictable.
+fn seed_state(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    for c in inp.unit.local_contracts() {
+        for v in &c.state_vars {
+            let l = v.name.to_ascii_lowercase();
+            if !["seed", "salt", "rand", "entropy"]
+                .iter()
+                .any(|w| l.contains(w))
+            {
+                continue;
+            }
+            let Some(src) = v.node.child(EdgeLabel::Value).and_then(block_source) else {
+                continue;
+            };
+            push(
+                out,
+                "sol-weak-prng",
+                v.node,
+                format!(
+                    "`{}` is seeded from {src}, which the block producer knows or sets",
+                    v.name
+                ),
+            );
+        }
+    }
 }

@@ -108,3 +108,31 @@ contract Multisig {
         required = _required;
     }
 }
+
+contract MultiOwnable {
+    address public root;
+    mapping(address => address) public owners;
+
+    constructor() public {
+        root = msg.sender;
+        owners[root] = root;
+    }
+
+    modifier onlyOwner() {
+        require(owners[msg.sender] != 0);
+        _;
+    }
+
+    // anyone can add an owner
+    function newOwner(address _owner) external returns (bool) { // expect: sol-missing-access-control
+        require(_owner != 0);
+        owners[_owner] = msg.sender;
+        return true;
+    }
+
+    function deleteOwner(address _owner) onlyOwner external returns (bool) {
+        require(owners[_owner] == msg.sender || (owners[_owner] != 0 && msg.sender == root));
+        owners[_owner] = 0;
+        return true;
+    }
+}

@@ -44,7 +44,7 @@ contract Raffle {
 
     function draw() public {
         require(players.length >= 10);
-        uint index = uint(sha3(block.timestamp, block.difficulty)) % players.length; // expect: sol-weak-prng
+        uint index = uint(sha3(block.timestamp, block.difficulty)) % players.length; // expect: sol-weak-prng sol-timestamp-dependence
         winner = players[index];
         winner.transfer(this.balance);
     }
@@ -54,5 +54,19 @@ contract Raffle {
         if (random == 0) {
             msg.sender.transfer(msg.value * 2);
         }
+    }
+}
+
+contract NumberGenerator {
+    uint256 private salt = block.timestamp; // expect: sol-weak-prng
+    uint256 public created = block.timestamp;
+
+    function random(uint max) internal view returns (uint256) {
+        uint256 x = salt * 100 / max;
+        return x % max + 1;
+    }
+
+    function draw() public view returns (uint256) {
+        return random(10);
     }
 }

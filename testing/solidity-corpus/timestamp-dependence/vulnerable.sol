@@ -47,3 +47,20 @@ contract Auction {
         highest.transfer(bid);
     }
 }
+
+contract EtherLotto {
+    uint constant TICKET_AMOUNT = 10;
+    address public bank;
+    uint public pot;
+
+    function play() public payable {
+        require(msg.value == TICKET_AMOUNT);
+        pot += msg.value;
+        var random = uint(sha3(block.timestamp)) % 2; // expect: sol-weak-prng sol-timestamp-dependence
+        if (random == 0) {
+            bank.transfer(TICKET_AMOUNT);
+            msg.sender.transfer(pot - TICKET_AMOUNT);
+            pot = 0;
+        }
+    }
+}

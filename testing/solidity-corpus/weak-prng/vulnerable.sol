@@ -4,7 +4,7 @@ contract Dice {
     address[] public players;
 
     function roll() external view returns (uint256) {
-        return uint256(keccak256(abi.encodePacked(block.timestamp, msg.sender))) % 6; // expect: sol-weak-prng
+        return uint256(keccak256(abi.encodePacked(block.timestamp, msg.sender))) % 6; // expect: sol-weak-prng sol-timestamp-dependence
     }
 
     function pickWinner() external view returns (address) {
