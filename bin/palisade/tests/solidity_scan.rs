@@ -149,7 +149,18 @@ fn imports_resolve_across_files_and_parse_errors_are_findings() {
         "pragma solidity 0.8.24;\ncontract Crash {\n    function f( external {}\n}\n",
     )
     .unwrap();
+    // a NUL byte makes a file look binary; a .sol file is still analysed (and unparsable)
+    std::fs::write(
+        t.path().join("Nul.sol"),
+        b"pragma solidity 0.8.24;\ncontract N {\0}\n".as_slice(),
+    )
+    .unwrap();
     let fs = findings(t.path(), &[]);
+    assert!(
+        fs.iter().any(|f| f["rule_id"] == "sol-parse-error"
+            && f["path"].as_str().unwrap().ends_with("Nul.sol")),
+        "{fs:#?}"
+    );
     // `gated` is known from the imported base: only `unpause` is unprotected
     assert!(
         !has(&fs, "sol-missing-access-control", "Vault.sol", 5),

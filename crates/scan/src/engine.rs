@@ -111,7 +111,14 @@ impl Scanner {
     ) -> FileReport {
         let mut report = FileReport::default();
         if memchr::memchr(0, &data[..data.len().min(8192)]).is_some() {
-            report.skipped_binary = true;
+            // a source file an analyser owns is never skipped: it reports it as unparsable
+            if self.analyzers.iter().any(|a| a.wants(path)) {
+                let src = Source::new(path, data);
+                let hits = self.analyzer_hits(path, fs_path, &src);
+                self.finish(&src, hits, commit, &mut report);
+            } else {
+                report.skipped_binary = true;
+            }
             return report;
         }
         let src = Source::new(path, data);
@@ -189,6 +196,14 @@ impl Scanner {
             }
         }
 
+        hits.extend(self.analyzer_hits(path, fs_path, &src));
+
+        self.finish(&src, hits, commit, &mut report);
+        report
+    }
+
+    fn analyzer_hits(&self, path: &str, fs_path: Option<&Path>, src: &Source<'_>) -> Vec<Hit> {
+        let mut hits = Vec::new();
         for a in &self.analyzers {
             if a.wants(path) {
                 hits.extend(a.hits(&FileInput {
@@ -198,9 +213,7 @@ impl Scanner {
                 }));
             }
         }
-
-        self.finish(&src, hits, commit, &mut report);
-        report
+        hits
     }
 
     fn finish(
