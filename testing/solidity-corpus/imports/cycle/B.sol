@@ -4,4 +4,9 @@ import "./A.sol";
 
 contract B is A {
     bool internal stopped;
+
+    modifier fromChief() {
+        require(msg.sender == chief);
+        _;
+    }
 }
