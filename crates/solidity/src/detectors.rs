@@ -186,6 +186,10 @@ fn call_then_write<'a>(
         {
             continue;
         }
+        // a contract this function has just deployed runs only code the caller chose to deploy
+        if freshly_deployed(f, e.node) {
+            continue;
+        }
         let write = ev.iter().enumerate().find(|(j, w)| {
             matches!(w.kind, EventKind::StateWrite { .. })
                 && *j != i
@@ -199,6 +203,44 @@ fn call_then_write<'a>(
         }
     }
     None
+}
+
+/// The receiver of `call` is a local this function assigned from `new C(..)` or from
+/// `create`/`create2` in assembly (`IPair(pair).initialize(..)` right after deploying `pair`).
+fn freshly_deployed(f: &Function<'_>, call: &Node) -> bool {
+    let Some((op, _)) = callee(call) else {
+        return false;
+    };
+    let Some((base, _)) = member(op) else {
+        return false;
+    };
+    // `IPair(pair)`: look through a conversion
+    let target = if base.is(NK::FunctionCallExpression) && call_args(base).len() == 1 {
+        call_args(base).first().and_then(|a| root_ident(a))
+    } else {
+        root_ident(base)
+    };
+    // a local or a named return value, never a parameter the caller passes
+    let Some(t) = target.filter(|t| f.param(&t.text).is_none()) else {
+        return false;
+    };
+    let is_new = |n: &Node| n.any(&|x| x.is(NK::NewExpression));
+    if f.local(&t.text)
+        .and_then(|v| model::decl_value(v.node))
+        .is_some_and(is_new)
+    {
+        return true;
+    }
+    f.body.is_some_and(|b| {
+        b.any(&|n| {
+            (n.is(NK::AssignmentExpression)
+                && n.child(EdgeLabel::LeftOperand)
+                    .is_some_and(|l| is_ident(l, &t.text))
+                && n.child(EdgeLabel::RightOperand).is_some_and(is_new))
+                || (n.is(NK::AssemblyStatement)
+                    && n.compact().contains(&format!("{}:=create", t.text)))
+        })
+    })
 }
 
 fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
@@ -671,7 +713,9 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
         if done {
             return false;
         }
-        if n.is(NK::MultiplicativeExpression) && n.children.iter().any(|c| c.is_token(TK::Percent))
+        if n.is(NK::MultiplicativeExpression)
+            && n.children.iter().any(|c| c.is_token(TK::Percent))
+            && !truncation(n)
         {
             let src = n.child(EdgeLabel::LeftOperand).and_then(|l| {
                 block_source(l).map(|s| (s, n)).or_else(|| {
@@ -748,6 +792,13 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
         }
         true
     });
+}
+
+/// `x % 2**32` (or a modulus of 65536 or more): a truncation to a narrower type, not a draw.
+fn truncation(modulo: &Node) -> bool {
+    modulo.child(EdgeLabel::RightOperand).is_some_and(|r| {
+        r.is(NK::ExponentiationExpression) || r.compact().parse::<u128>().is_ok_and(|v| v >= 65_536)
+    })
 }
 
 fn hashes(n: &Node) -> bool {
@@ -1079,8 +1130,15 @@ fn pulls_tokens(inp: &Input<'_>, f: &Function<'_>) -> bool {
     model::reachable(inp.unit, f).iter().any(|g| {
         g.body.is_some_and(|b| {
             calls(b).iter().any(|c| {
-                called_member(c)
-                    .is_some_and(|(_, m)| matches!(m, "transferFrom" | "safeTransferFrom"))
+                called_member(c).is_some_and(|(_, m)| {
+                    matches!(m, "transferFrom" | "safeTransferFrom")
+                        // a pool minting against what was deposited first (Uniswap V2 `mint`
+                        // reads its own token balances)
+                        || m == "balanceOf"
+                            && call_args(c).first().is_some_and(|a| {
+                                matches!(a.compact().as_str(), "address(this)" | "this")
+                            })
+                })
             })
         })
     })
@@ -1982,6 +2040,7 @@ fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mu
         // directly or hashed: `now % 15`, `uint(sha3(block.timestamp)) % 2`
         if n.is(NK::MultiplicativeExpression)
             && has_op(n, TK::Percent)
+            && !truncation(n)
             && n.child(EdgeLabel::LeftOperand)
                 .is_some_and(|l| l.any(&is_time))
         {
