@@ -1319,7 +1319,8 @@ fn arbitrary_send(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
             continue;
         };
         let args = call_args(c);
-        if m == "transferFrom" && args.len() == 3 {
+        // `super.transferFrom(..)` is the inherited token logic, not a call to a token
+        if m == "transferFrom" && args.len() == 3 && base.compact() != "super" {
             let from = args.first().and_then(|a| root_ident(a));
             if let Some(from) = from {
                 if f.param(&from.text).is_some() && !is_prot() {
@@ -1644,9 +1645,16 @@ fn constructor_name(inp: &Input<'_>, out: &mut Vec<Issue>) {
         return;
     }
     for c in inp.unit.local_contracts() {
+        // with a `constructor` declared, or for a view, the name is not a constructor attempt
+        let has_constructor = c
+            .functions
+            .iter()
+            .any(|g| g.kind == FnKind::Constructor && g.node.is(NK::ConstructorDefinition));
         for f in &c.functions {
             if f.kind == FnKind::Function
                 && f.is_entry()
+                && f.changes_state()
+                && !has_constructor
                 && f.name != c.name
                 && f.name.eq_ignore_ascii_case(&c.name)
             {

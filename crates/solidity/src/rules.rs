@@ -184,7 +184,7 @@ pub static RULES: &[SolRule] = &[
         "The answer travels in a pending transaction; anyone watching the mempool copies it with a higher fee and takes the reward.",
         "Use commit-reveal: commit `keccak256(answer, msg.sender, salt)` first, reveal in a later block."),
     rule!("sol-constructor-name", High, High, ["SWC-118"], "access control", "Misnamed constructor",
-        "In code parsed as Solidity before 0.5, a public function whose name equals the contract's name except for case.",
+        "In code parsed as Solidity before 0.5, a public state-changing function whose name equals the contract's name except for case, in a contract that declares no `constructor`.",
         "Before 0.4.22 constructors were named after the contract; a misspelt name turns the constructor into a public function that anyone can call to become owner (Rubixi).",
         "Use the `constructor` keyword (0.4.22+) and a current compiler."),
     rule!("sol-approve-front-running", Low, Low, ["SWC-114"], "front running", "ERC-20 approve can be front-run",
