@@ -2040,6 +2040,31 @@ fn short_window(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
     })
 }
 
+/// The comparison reads a state variable that some function of the contract sets to the
+/// timestamp plus a short window (`deadline = now + 5 minutes;` ... `require(now > deadline)`).
+fn short_deadline(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
+    let mut ids = Vec::new();
+    cmp.find_all(&|n| n.is_token(TK::Identifier), &mut ids);
+    ids.iter().any(|id| {
+        inp.unit.state_var(f.contract, &id.text).is_some()
+            && inp.unit.contracts[f.contract]
+                .linear
+                .iter()
+                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+                .any(|g| {
+                    g.body.is_some_and(|b| {
+                        b.any(&|n| {
+                            n.is(NK::AssignmentExpression)
+                                && n.child(EdgeLabel::LeftOperand)
+                                    .is_some_and(|l| is_ident(l, &id.text))
+                                && n.child(EdgeLabel::RightOperand)
+                                    .is_some_and(|r| r.any(&is_time) && short_window(inp, g, r))
+                        })
+                    })
+                })
+    })
+}
+
 /// `now % 15 == 0` deciding a game, or a seconds-wide window on `block.timestamp` in front
 /// of a payout: the miner picks the timestamp (within ~15 s of the truth) and so the outcome.
 fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
@@ -2078,7 +2103,7 @@ fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mu
         let mut cmps = Vec::new();
         c.find_all(&|n| n.is(NK::InequalityExpression), &mut cmps);
         for cmp in cmps {
-            if cmp.any(&is_time) && short_window(inp, f, cmp) {
+            if cmp.any(&is_time) && (short_window(inp, f, cmp) || short_deadline(inp, f, cmp)) {
                 push(out, "sol-timestamp-dependence", cmp, format!(
                     "`{}` gates a payout on a window of seconds of block time, which the miner can shift",
                     cmp.tokens()

@@ -30,3 +30,20 @@ contract Oracle {
         last = uint32(block.timestamp % 2**32);
     }
 }
+
+// a deadline a week away
+contract SlowAuction {
+    address public leader;
+    uint public deadline;
+
+    function bid() public payable {
+        require(msg.value >= 0.1 ether);
+        leader = msg.sender;
+        deadline = now + 7 days;
+    }
+
+    function end() public {
+        require(now > deadline);
+        leader.transfer(address(this).balance); // expect: sol-push-payment-dos
+    }
+}

@@ -64,3 +64,20 @@ contract EtherLotto {
         }
     }
 }
+
+// the window is set in one function and checked in another
+contract LastBidder {
+    address public leader;
+    uint public deadline;
+
+    function bid() public payable {
+        require(msg.value >= 0.1 ether);
+        leader = msg.sender;
+        deadline = now + 5 minutes;
+    }
+
+    function end() public {
+        require(now > deadline); // expect: sol-timestamp-dependence
+        leader.transfer(this.balance); // expect: sol-push-payment-dos
+    }
+}
