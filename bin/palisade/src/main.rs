@@ -69,7 +69,8 @@ enum Command {
     /// M-of-N approvals: list, show, accept, reject; approver key generation.
     #[command(subcommand)]
     Approve(governance_cmd::ApproveCommand),
-    /// Scan files (and optionally git history) for leaked keys and misconfigured deployments.
+    /// Scan files (and optionally git history) for leaked keys, misconfigured deployments and
+    /// vulnerable Solidity contracts.
     Scan(palisade_scan::cli::ScanArgs),
     /// Check a live JSON-RPC endpoint for dangerous exposure (unlockable accounts, admin/debug namespaces, CORS).
     Probe(probe_cmd::ProbeArgs),
@@ -97,7 +98,13 @@ fn main() -> ExitCode {
         // The scanner defines its own exit codes (0 clean, 1 findings, 2 error).
         Command::Probe(args) => return probe_cmd::run(args),
         Command::Scan(args) => {
-            return ExitCode::from(palisade_scan::cli::run(&args).clamp(0, 255) as u8)
+            // the composition root: language analysers plug into the scanner here (one per
+            // scan, so each Solidity file is parsed once however often it is imported)
+            let analyzers = vec![palisade_solidity::SolidityAnalyzer::shared()];
+            // the parser's own panics on malformed files become sol-parse-error findings
+            palisade_solidity::parse::quiet_parser_panics();
+            let code = palisade_scan::cli::run_with(&args, analyzers);
+            return ExitCode::from(code.clamp(0, 255) as u8);
         }
     };
     match result {

@@ -3,7 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use crate::analyzer::FileAnalyzer;
 use crate::baseline::Baseline;
 use crate::engine::{ScanOptions, Scanner};
 use crate::error::ScanError;
@@ -65,7 +67,13 @@ pub struct ScanArgs {
 /// Runs a scan as the CLI would; returns the process exit code (0 clean, 1 findings at/above
 /// --fail-on, 2 error).
 pub fn run(args: &ScanArgs) -> i32 {
-    match execute(args) {
+    run_with(args, Vec::new())
+}
+
+/// [`run`] with language analysers registered on the scanner (the binary passes the Solidity
+/// analyser; this crate cannot depend on it).
+pub fn run_with(args: &ScanArgs, analyzers: Vec<Arc<dyn FileAnalyzer>>) -> i32 {
+    match execute(args, analyzers) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -74,7 +82,7 @@ pub fn run(args: &ScanArgs) -> i32 {
     }
 }
 
-fn execute(args: &ScanArgs) -> Result<i32, ScanError> {
+fn execute(args: &ScanArgs, analyzers: Vec<Arc<dyn FileAnalyzer>>) -> Result<i32, ScanError> {
     let mut opts = ScanOptions {
         max_file_size: args.max_file_size,
         respect_ignore: !args.no_ignore,
@@ -93,7 +101,9 @@ fn execute(args: &ScanArgs) -> Result<i32, ScanError> {
     } else {
         args.paths.clone()
     };
-    let scanner = Scanner::new(opts)?;
+    let scanner = analyzers
+        .into_iter()
+        .fold(Scanner::new(opts)?, Scanner::with_analyzer);
     let (mut findings, mut summary) = if args.git_history {
         let mut all = Vec::new();
         let mut sum = crate::sink::Summary::default();
@@ -135,7 +145,7 @@ fn execute(args: &ScanArgs) -> Result<i32, ScanError> {
     let mut printer: Box<dyn Sink> = match args.format {
         Format::Text => Box::new(TextPrinter::new(writer, color)),
         Format::Json => Box::new(JsonPrinter::new(writer)),
-        Format::Sarif => Box::new(SarifPrinter::new(writer)),
+        Format::Sarif => Box::new(SarifPrinter::new(writer).with_rules(scanner.analyzer_rules())),
     };
     let mut collect = Collect::default();
     let mut tee = Tee(vec![printer.as_mut(), &mut collect]);

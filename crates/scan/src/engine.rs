@@ -2,7 +2,10 @@
 //! then de-duplication, inline suppression, redaction and fingerprints.
 
 use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
 
+use crate::analyzer::{FileAnalyzer, FileInput, RuleMeta};
 use crate::baseline::Baseline;
 use crate::config;
 use crate::error::ScanError;
@@ -49,6 +52,8 @@ pub struct FileReport {
 pub struct Scanner {
     pub(crate) opts: ScanOptions,
     prefilter: Prefilter,
+    /// Language analysers registered by the composition root (the binary).
+    analyzers: Vec<Arc<dyn FileAnalyzer>>,
 }
 
 /// Rules that yield to a more specific secret finding on the same line.
@@ -63,7 +68,26 @@ impl Scanner {
         let prefilter = Prefilter::new().map_err(|e| {
             ScanError::Output(std::io::Error::other(format!("keyword automaton: {e}")))
         })?;
-        Ok(Scanner { opts, prefilter })
+        Ok(Scanner {
+            opts,
+            prefilter,
+            analyzers: Vec::new(),
+        })
+    }
+
+    /// Registers a per-file analyser: its hits are reported like the built-in rules'.
+    pub fn with_analyzer(mut self, analyzer: Arc<dyn FileAnalyzer>) -> Scanner {
+        self.analyzers.push(analyzer);
+        self
+    }
+
+    pub fn analyzers(&self) -> &[Arc<dyn FileAnalyzer>] {
+        &self.analyzers
+    }
+
+    /// Rule metadata of every registered analyser (for SARIF).
+    pub fn analyzer_rules(&self) -> Vec<RuleMeta> {
+        self.analyzers.iter().flat_map(|a| a.rules()).collect()
     }
 
     pub fn options(&self) -> &ScanOptions {
@@ -73,9 +97,28 @@ impl Scanner {
     /// Scans one file's bytes. `path` is the display path (also used to look for sibling
     /// password files next to keystores).
     pub fn scan_bytes(&self, path: &str, data: &[u8], commit: Option<&str>) -> FileReport {
+        self.scan_file(path, None, data, commit)
+    }
+
+    /// [`Scanner::scan_bytes`] for a file that is on disk at `fs_path`, so analysers can
+    /// resolve the files it refers to (Solidity imports).
+    pub fn scan_file(
+        &self,
+        path: &str,
+        fs_path: Option<&Path>,
+        data: &[u8],
+        commit: Option<&str>,
+    ) -> FileReport {
         let mut report = FileReport::default();
         if memchr::memchr(0, &data[..data.len().min(8192)]).is_some() {
-            report.skipped_binary = true;
+            // a source file an analyser owns is never skipped: it reports it as unparsable
+            if self.analyzers.iter().any(|a| a.wants(path)) {
+                let src = Source::new(path, data);
+                let hits = self.analyzer_hits(path, fs_path, &src);
+                self.finish(&src, hits, commit, &mut report);
+            } else {
+                report.skipped_binary = true;
+            }
             return report;
         }
         let src = Source::new(path, data);
@@ -153,8 +196,24 @@ impl Scanner {
             }
         }
 
+        hits.extend(self.analyzer_hits(path, fs_path, &src));
+
         self.finish(&src, hits, commit, &mut report);
         report
+    }
+
+    fn analyzer_hits(&self, path: &str, fs_path: Option<&Path>, src: &Source<'_>) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for a in &self.analyzers {
+            if a.wants(path) {
+                hits.extend(a.hits(&FileInput {
+                    path,
+                    fs_path,
+                    text: &src.text,
+                }));
+            }
+        }
+        hits
     }
 
     fn finish(

@@ -16,6 +16,7 @@ macro_rules! regex {
     }};
 }
 
+pub mod analyzer;
 pub mod baseline;
 pub mod cli;
 pub mod config;
@@ -31,6 +32,7 @@ pub mod sink;
 pub mod source;
 pub mod walk;
 
+pub use analyzer::{FileAnalyzer, FileInput, RuleMeta};
 pub use engine::{ScanOptions, Scanner};
 pub use error::ScanError;
 pub use finding::{Finding, Severity};

@@ -153,6 +153,9 @@ impl Scanner {
             .require_git(false)
             .threads(self.opts.threads.max(1))
             .filter_entry(|e| e.file_name() != ".git");
+        for a in self.analyzers() {
+            a.prepare(paths);
+        }
         let shared = Arc::new(Shared::default());
         let progress = Progress::start(&shared, self.opts.progress);
         let max = self.opts.max_file_size;
@@ -183,7 +186,7 @@ impl Scanner {
                     return ignore::WalkState::Continue;
                 }
                 let shown = display(path);
-                let report = self.scan_bytes(&shown, &buf, None);
+                let report = self.scan_file(&shown, Some(path), &buf, None);
                 shared.add(&shown, buf.len() as u64, report);
                 ignore::WalkState::Continue
             })

@@ -26,7 +26,10 @@ fn render() -> String {
          compose `command:`, systemd `ExecStart=`, Kubernetes `args`, Dockerfile `CMD` and\n\
          `key = value` configs; they are not applied to Markdown/reStructuredText prose.\n\
          Terraform variables with literal defaults and `locals` are resolved; anything else is\n\
-         treated as unknown and the rule stays silent.\n\n",
+         treated as unknown and the rule stays silent.\n\n\
+         Solidity files (`.sol`) are also analysed for vulnerable contracts by the analyser the\n\
+         binary registers on the scanner; its `sol-*` rules are listed in\n\
+         [solidity-rules.md](solidity-rules.md) and reported through the same outputs.\n\n",
     );
     for (cat, title) in [
         (Category::Secret, "Secrets"),

@@ -6,7 +6,7 @@ use crate::model::{
     self, call_args, callee, conditions, events, external_call, is_ident, is_member, member,
     mentions_sender, root_ident, ContractKind, EventKind, FnKind, Function, Mutability, Unit,
 };
-use crate::tree::Node;
+use crate::tree::{Kind, Node};
 
 /// One detector hit, before it becomes a scanner finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct Input<'a> {
 
 pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
     pragma(inp, out);
-    for (c, f) in inp.unit.functions() {
+    for (c, f) in inp.unit.local_functions() {
         if c.kind == ContractKind::Interface {
             continue;
         }
@@ -57,8 +57,13 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         approve(f, out);
         front_run_secret(inp, f, body, out);
         push_payment_dos(inp, f, body, out);
+        timestamp_dependence(inp, f, body, out);
+        default_visibility(inp, f, out);
+        transaction_order(inp, f, out);
+        short_address(inp, f, body, out);
     }
     locked_ether(inp, out);
+    seed_state(inp, out);
     constructor_name(inp, out);
     shadowing(inp, out);
 }
@@ -106,7 +111,7 @@ fn pragma(inp: &Input<'_>, out: &mut Vec<Issue>) {
     // files with only interfaces or libraries are meant to float
     let deployable = inp
         .unit
-        .contracts
+        .local_contracts()
         .iter()
         .any(|c| c.kind == ContractKind::Contract);
     if pragmas.is_empty() {
@@ -161,23 +166,28 @@ const LOCK_WORDS: &[&str] = &[
 ];
 
 /// The first external call (full gas, not a view call) followed by a state write in `f`:
-/// `(call, write, variable, ETH attached)`.
+/// `(call, (write, write is in this file), variable, ETH attached)`.
 fn call_then_write<'a>(
     inp: &'a Input<'a>,
     f: &'a Function<'a>,
-) -> Option<(&'a Node, &'a Node, String, bool)> {
+) -> Option<(&'a Node, (&'a Node, bool), String, bool)> {
     let ev = events(inp.unit, f);
     for (i, e) in ev.iter().enumerate() {
         let EventKind::ExternalCall { value, stipend, .. } = e.kind else {
             continue;
         };
-        if stipend {
+        // a call inside an imported base is reported when that file is analysed
+        if stipend || !e.local {
             continue;
         }
         if callee(e.node)
             .and_then(|(op, _)| member(op))
             .is_some_and(|(_, m)| m == "staticcall" || view_call(inp, m))
         {
+            continue;
+        }
+        // a contract this function has just deployed runs only code the caller chose to deploy
+        if freshly_deployed(f, e.node) {
             continue;
         }
         let write = ev.iter().enumerate().find(|(j, w)| {
@@ -188,11 +198,49 @@ fn call_then_write<'a>(
         });
         if let Some((_, w)) = write {
             if let EventKind::StateWrite { var } = &w.kind {
-                return Some((e.node, w.node, var.clone(), value));
+                return Some((e.node, (w.node, w.local), var.clone(), value));
             }
         }
     }
     None
+}
+
+/// The receiver of `call` is a local this function assigned from `new C(..)` or from
+/// `create`/`create2` in assembly (`IPair(pair).initialize(..)` right after deploying `pair`).
+fn freshly_deployed(f: &Function<'_>, call: &Node) -> bool {
+    let Some((op, _)) = callee(call) else {
+        return false;
+    };
+    let Some((base, _)) = member(op) else {
+        return false;
+    };
+    // `IPair(pair)`: look through a conversion
+    let target = if base.is(NK::FunctionCallExpression) && call_args(base).len() == 1 {
+        call_args(base).first().and_then(|a| root_ident(a))
+    } else {
+        root_ident(base)
+    };
+    // a local or a named return value, never a parameter the caller passes
+    let Some(t) = target.filter(|t| f.param(&t.text).is_none()) else {
+        return false;
+    };
+    let is_new = |n: &Node| n.any(&|x| x.is(NK::NewExpression));
+    if f.local(&t.text)
+        .and_then(|v| model::decl_value(v.node))
+        .is_some_and(is_new)
+    {
+        return true;
+    }
+    f.body.is_some_and(|b| {
+        b.any(&|n| {
+            (n.is(NK::AssignmentExpression)
+                && n.child(EdgeLabel::LeftOperand)
+                    .is_some_and(|l| is_ident(l, &t.text))
+                && n.child(EdgeLabel::RightOperand).is_some_and(is_new))
+                || (n.is(NK::AssemblyStatement)
+                    && n.compact().contains(&format!("{}:=create", t.text)))
+        })
+    })
 }
 
 fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
@@ -207,17 +255,21 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     if model::is_protected(inp.unit, f) {
         return;
     }
-    if let Some((call, write, var, value)) = call_then_write(inp, f) {
+    if let Some((call, (write, write_local), var, value)) = call_then_write(inp, f) {
         let rule = if value {
             "sol-reentrancy-eth"
         } else {
             "sol-reentrancy-no-eth"
         };
+        let at = if write_local {
+            format!("line {}", line_of(inp.text, write.start))
+        } else {
+            "in an imported base".into()
+        };
         push(out, rule, call, format!(
-            "`{}` makes an external call{} and then writes `{var}` (line {}): a re-entrant call sees the old value",
+            "`{}` makes an external call{} and then writes `{var}` ({at}): a re-entrant call sees the old value",
             f.name,
             if value { " with ETH" } else { "" },
-            line_of(inp.text, write.start)
         ));
     }
 }
@@ -548,10 +600,16 @@ fn selfdestruct(inp: &Input<'_>, f: &Function<'_>, _body: &Node, out: &mut Vec<I
             } else {
                 format!(" (through `{}`)", g.name)
             };
+            // a helper in an imported base: point at the function that reaches it
+            let at = if inp.unit.is_local(g.contract) {
+                c
+            } else {
+                f.node
+            };
             push(
                 out,
                 "sol-unprotected-selfdestruct",
-                c,
+                at,
                 format!(
                     "anyone can call `{}`, which self-destructs the contract{via}",
                     f.name
@@ -609,7 +667,7 @@ fn block_source(n: &Node) -> Option<String> {
             if is_ident(base, "block")
                 && matches!(
                     m,
-                    "timestamp" | "difficulty" | "prevrandao" | "number" | "coinbase"
+                    "timestamp" | "difficulty" | "prevrandao" | "number" | "coinbase" | "gaslimit"
                 )
             {
                 found = Some(format!("block.{m}"));
@@ -633,44 +691,52 @@ fn block_source(n: &Node) -> Option<String> {
 }
 
 fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
-    // names of locals assigned from a hash of block values
-    let mut seeded: Vec<String> = Vec::new();
+    // locals assigned from a hash of block values (or a block hash), with their declarations:
+    // a finding on a use points at the declaration, where the predictable value is read
+    let mut seeded: Vec<(String, &Node)> = Vec::new();
     body.walk(&mut |n| {
         if n.is(NK::VariableDeclarationStatement) {
             if let (Some(name), Some(v)) = (n.child(EdgeLabel::Name), n.child(EdgeLabel::Value)) {
                 if (hashes(v) && block_source(v).is_some())
                     || block_source(v).as_deref() == Some("blockhash")
                 {
-                    seeded.push(name.text.clone());
+                    seeded.push((name.text.clone(), n));
                 }
             }
         }
         true
     });
+    let seed_of = |name: &str| seeded.iter().find(|(s, _)| s == name).map(|(_, d)| *d);
     // one finding per function: the first place block values become a number
     let mut done = false;
     body.walk(&mut |n| {
         if done {
             return false;
         }
-        if n.is(NK::MultiplicativeExpression) && n.children.iter().any(|c| c.is_token(TK::Percent))
+        if n.is(NK::MultiplicativeExpression)
+            && n.children.iter().any(|c| c.is_token(TK::Percent))
+            && !truncation(n)
         {
             let src = n.child(EdgeLabel::LeftOperand).and_then(|l| {
-                block_source(l).or_else(|| {
+                block_source(l).map(|s| (s, n)).or_else(|| {
                     let mut ids = Vec::new();
                     l.find_all(
-                        &|c| c.is_token(TK::Identifier) && seeded.contains(&c.text),
+                        &|c| c.is_token(TK::Identifier) && seed_of(&c.text).is_some(),
                         &mut ids,
                     );
-                    ids.first()
-                        .map(|i| format!("`{}` (hashed from block values)", i.text))
+                    ids.first().and_then(|i| {
+                        Some((
+                            format!("`{}` (taken from block values)", i.text),
+                            seed_of(&i.text)?,
+                        ))
+                    })
                 })
             });
-            if let Some(s) = src {
+            if let Some((s, at)) = src {
                 push(
                     out,
                     "sol-weak-prng",
-                    n,
+                    at,
                     format!("`{}` draws a random number from {s}", n.tokens()),
                 );
                 done = true;
@@ -702,16 +768,22 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
         }
         // a guess compared with a block hash (`guess == blockhash(n)`)
         if n.is(NK::EqualityExpression) {
-            let blockhash = n.children.iter().any(|c| {
-                matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
-                    && (block_source(c).as_deref() == Some("blockhash")
-                        || c.is_token(TK::Identifier) && seeded.contains(&c.text))
+            let operands = || {
+                n.children
+                    .iter()
+                    .filter(|c| matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand))
+            };
+            let direct = operands().any(|c| block_source(c).as_deref() == Some("blockhash"));
+            let seed = operands().find_map(|c| {
+                c.is_token(TK::Identifier)
+                    .then(|| seed_of(&c.text))
+                    .flatten()
             });
-            if blockhash {
+            if direct || seed.is_some() {
                 push(
                     out,
                     "sol-weak-prng",
-                    n,
+                    if direct { n } else { seed.unwrap_or(n) },
                     format!("`{}` compares with a value known in the block", n.tokens()),
                 );
                 done = true;
@@ -720,6 +792,13 @@ fn weak_prng(body: &Node, out: &mut Vec<Issue>) {
         }
         true
     });
+}
+
+/// `x % 2**32` (or a modulus of 65536 or more): a truncation to a narrower type, not a draw.
+fn truncation(modulo: &Node) -> bool {
+    modulo.child(EdgeLabel::RightOperand).is_some_and(|r| {
+        r.is(NK::ExponentiationExpression) || r.compact().parse::<u128>().is_ok_and(|v| v >= 65_536)
+    })
 }
 
 fn hashes(n: &Node) -> bool {
@@ -731,7 +810,8 @@ fn hashes(n: &Node) -> bool {
 
 fn timestamp_equality(body: &Node, out: &mut Vec<Issue>) {
     body.walk(&mut |n| {
-        if n.is(NK::EqualityExpression) {
+        // `now != last` (one play per block) is not an exact-time condition
+        if n.is(NK::EqualityExpression) && n.children.iter().any(|c| c.is_token(TK::EqualEqual)) {
             let uses = n
                 .children
                 .iter()
@@ -840,6 +920,49 @@ fn privileged(name: &str) -> Option<&'static str> {
         })
 }
 
+/// A `set`/`change`/`update` function that stores a parameter in a plain state variable, with
+/// no reference to the caller, in a contract where some other public function is restricted:
+/// the author guards admin functions, and this one was missed.
+fn unguarded_setter(inp: &Input<'_>, f: &Function<'_>, body: &Node) -> bool {
+    let lower = f.name.trim_start_matches('_').to_ascii_lowercase();
+    if !["set", "change", "update"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || !f.is_entry()
+        || f.params.is_empty()
+        || mentions_sender(body)
+    {
+        return false;
+    }
+    let stores_param = body.any(&|n| {
+        n.is(NK::AssignmentExpression)
+            && n.child(EdgeLabel::LeftOperand).is_some_and(|l| {
+                l.is_token(TK::Identifier)
+                    && f.param(&l.text).is_none()
+                    && f.local(&l.text).is_none()
+                    && inp
+                        .unit
+                        .state_var(f.contract, &l.text)
+                        .is_some_and(|v| !v.constant && !v.ty.starts_with("mapping"))
+            })
+            && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                r.any(&|x| x.is_token(TK::Identifier) && f.param(&x.text).is_some())
+            })
+    });
+    stores_param
+        && inp.unit.contracts[f.contract]
+            .linear
+            .iter()
+            .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+            .any(|g| {
+                !std::ptr::eq(g, f)
+                    && g.is_entry()
+                    && g.changes_state()
+                    && g.body.is_some()
+                    && model::is_protected(inp.unit, g)
+            })
+}
+
 /// A type written like a contract or interface name (`IERC20`, `Token`).
 fn is_contract_type_name(ty: &str) -> bool {
     ty.chars().next().is_some_and(|c| c.is_ascii_uppercase())
@@ -858,6 +981,29 @@ fn owner_var(inp: &Input<'_>, f: &Function<'_>, name: &str) -> bool {
             .is_some_and(|v| !v.constant && !v.ty.starts_with("mapping") && !v.ty.ends_with(']'))
 }
 
+fn owner_named(lower: &str) -> bool {
+    (lower.contains("owner") || lower.contains("admin"))
+        && !["get", "is", "has", "_"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+}
+
+/// The function writes an owner/admin mapping or array (`owners[a] = b`, `admins.push(a)`).
+fn writes_owner_set(inp: &Input<'_>, f: &Function<'_>, body: &Node) -> bool {
+    events(inp.unit, f).iter().any(|e| match &e.kind {
+        EventKind::StateWrite { var } => {
+            let l = var.trim_start_matches('_').to_ascii_lowercase();
+            (l.contains("owner") || l.contains("admin"))
+                && body.any(&|n| is_ident(n, var))
+                && inp
+                    .unit
+                    .state_var(f.contract, var)
+                    .is_some_and(|v| v.ty.starts_with("mapping") || v.ty.ends_with(']'))
+        }
+        _ => false,
+    })
+}
+
 /// The function assigns an owner/admin state variable (`owner = msg.sender;`).
 fn writes_owner<'a>(inp: &Input<'_>, f: &Function<'_>, body: &'a Node) -> Option<&'a Node> {
     let mut found = None;
@@ -874,8 +1020,39 @@ fn writes_owner<'a>(inp: &Input<'_>, f: &Function<'_>, body: &'a Node) -> Option
     found
 }
 
+/// A public function that, with no condition at all, sends the contract's whole balance
+/// (`msg.sender.transfer(this.balance)`): anyone can empty it.
+fn drains_balance(inp: &Input<'_>, f: &Function<'_>, body: &Node) -> bool {
+    f.is_entry()
+        && f.kind == FnKind::Function
+        && conditions(body).is_empty()
+        && calls(body).iter().any(|c| {
+            matches!(
+                external_call(inp.unit, f, c),
+                Some(EventKind::ExternalCall { value: true, .. })
+            ) && c.any(&|n| {
+                member(n).is_some_and(|(base, m)| {
+                    m == "balance" && matches!(base.compact().as_str(), "this" | "address(this)")
+                })
+            })
+        })
+        && !model::is_protected(inp.unit, f)
+}
+
 fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
     let Some(body) = f.body else { return };
+    if drains_balance(inp, f, body) {
+        push(
+            out,
+            "sol-missing-access-control",
+            f.node,
+            format!(
+                "`{}` sends the contract's whole balance with no condition: anyone can empty it",
+                f.name
+            ),
+        );
+        return;
+    }
     let lower = f.name.to_ascii_lowercase();
     let what = match privileged(&f.name) {
         Some(w) => w,
@@ -887,6 +1064,12 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         {
             "set owner"
         }
+        // `newOwner(a, b) { owners[a] = b; }`: a function about owners that edits the owner set
+        None if owner_named(&lower) && f.is_entry() && writes_owner_set(inp, f, body) => {
+            "set owner"
+        }
+        // `setPrices(..)` in a contract that restricts its other admin functions
+        None if unguarded_setter(inp, f, body) => "setter",
         None => return,
     };
     let authorize_upgrade = f.name == "_authorizeUpgrade";
@@ -925,7 +1108,7 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
                             && called_member(n).is_some_and(|(_, m)| m.contains("transfer"))
                     }))
         }
-        "mint" => !pays_in && writes_state(inp, f) && !f.params.is_empty(),
+        "mint" => !pays_in && !pulls_tokens(inp, f) && writes_state(inp, f) && !f.params.is_empty(),
         _ => writes_state(inp, f),
     };
     if fire {
@@ -939,6 +1122,26 @@ fn access_control(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             ),
         );
     }
+}
+
+/// The function (or what it calls) takes tokens from someone with `transferFrom`: a mint paid
+/// in tokens (an ERC-4626 `mint`), not a free one.
+fn pulls_tokens(inp: &Input<'_>, f: &Function<'_>) -> bool {
+    model::reachable(inp.unit, f).iter().any(|g| {
+        g.body.is_some_and(|b| {
+            calls(b).iter().any(|c| {
+                called_member(c).is_some_and(|(_, m)| {
+                    matches!(m, "transferFrom" | "safeTransferFrom")
+                        // a pool minting against what was deposited first (Uniswap V2 `mint`
+                        // reads its own token balances)
+                        || m == "balanceOf"
+                            && call_args(c).first().is_some_and(|a| {
+                                matches!(a.compact().as_str(), "address(this)" | "this")
+                            })
+                })
+            })
+        })
+    })
 }
 
 fn sends_value(inp: &Input<'_>, f: &Function<'_>) -> bool {
@@ -1116,7 +1319,8 @@ fn arbitrary_send(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
             continue;
         };
         let args = call_args(c);
-        if m == "transferFrom" && args.len() == 3 {
+        // `super.transferFrom(..)` is the inherited token logic, not a call to a token
+        if m == "transferFrom" && args.len() == 3 && base.compact() != "super" {
             let from = args.first().and_then(|a| root_ident(a));
             if let Some(from) = from {
                 if f.param(&from.text).is_some() && !is_prot() {
@@ -1145,6 +1349,12 @@ fn arbitrary_send(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
             n.is(NK::NamedArgument)
                 && n.child(EdgeLabel::Value)
                     .is_some_and(|v| is_member(v, "msg", "value"))
+                // the 0.4 spelling `x.call.value(msg.value)(..)`
+                || n.is(NK::FunctionCallExpression)
+                    && called_member(n).is_some_and(|(_, m)| m == "value")
+                    && call_args(n)
+                        .first()
+                        .is_some_and(|a| is_member(a, "msg", "value"))
         });
         if eth && !forwards_msg_value && m != "sendValue" && m != "functionCallWithValue" {
             if let Some(to) = root_ident(base) {
@@ -1251,36 +1461,66 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
                 })
         })
     };
-    let mut done = false;
+    // a value the caller picks (a parameter, or a local computed in the function); sums of
+    // `msg.value` and of stored ETH amounts stay far below 2^256 (all ether is < 2^87 wei)
+    let chosen = |n: &Node| caller_chosen(f, n);
+    let report = |n: &Node, what: &str, out: &mut Vec<Issue>| {
+        push(
+            out,
+            "sol-integer-overflow",
+            n,
+            format!("`{}` {what} (compiler before 0.8, no SafeMath)", n.tokens()),
+        );
+    };
     body.walk(&mut |n| {
-        if done {
-            return false;
-        }
         if n.is(NK::AssignmentExpression) {
             let op = n.children.iter().find(|c| c.label == EdgeLabel::Operator);
             let l = n.child(EdgeLabel::LeftOperand);
-            if let (Some(op), Some(l)) = (op, l) {
-                let arith = matches!(
-                    op.kind,
-                    crate::tree::Kind::Token(TK::PlusEqual | TK::MinusEqual | TK::AsteriskEqual)
-                );
-                let r_arith = n.child(EdgeLabel::RightOperand).is_some_and(|r| {
-                    r.is(NK::AdditiveExpression)
-                        || r.is(NK::MultiplicativeExpression)
-                            && r.children.iter().any(|c| c.is_token(TK::Asterisk))
-                });
-                if (arith || r_arith) && state(l) && !guarded_by_condition(body, l) {
-                    push(
-                        out,
-                        "sol-integer-overflow",
-                        n,
-                        format!(
-                            "`{}` can wrap around (compiler before 0.8, no SafeMath)",
-                            n.tokens()
-                        ),
-                    );
-                    done = true;
+            let r = n.child(EdgeLabel::RightOperand);
+            if let (Some(op), Some(l), Some(r)) = (op, l, r) {
+                let risky = match op.kind {
+                    Kind::Token(TK::PlusEqual) => chosen(r),
+                    Kind::Token(TK::MinusEqual | TK::AsteriskEqual) => true,
+                    Kind::Token(TK::Equal) => {
+                        r.is(NK::AdditiveExpression) && (chosen(r) || has_op(r, TK::Minus))
+                            || is_product(r)
+                    }
+                    _ => false,
+                };
+                if risky && state(l) && !guarded_by_condition(body, l) {
+                    report(n, "can wrap around", out);
+                    return false;
                 }
+            }
+        }
+        // `uint res = count - input;`: arithmetic on state and caller input into a local
+        if n.is(NK::VariableDeclarationStatement) {
+            if let Some(v) = model::decl_value(n) {
+                let arith = v.is(NK::AdditiveExpression) || is_product(v);
+                let mut ids = Vec::new();
+                v.find_all(&|c| c.is_token(TK::Identifier), &mut ids);
+                let param = ids.iter().any(|i| f.param(&i.text).is_some());
+                let other = ids.iter().filter(|i| f.param(&i.text).is_some()).count() > 1
+                    || ids.iter().any(|i| state(i));
+                if arith && param && other && !ids.iter().any(|i| guarded_by_condition(body, i)) {
+                    report(n, "can wrap around", out);
+                    return false;
+                }
+            }
+        }
+        // `numTokens * PRICE`: a product with a caller-chosen factor, wherever it is
+        if is_product(n) {
+            let operands: Vec<&Node> = n
+                .children
+                .iter()
+                .filter(|c| matches!(c.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand))
+                .collect();
+            let mut ids = Vec::new();
+            n.find_all(&|c| c.is_token(TK::Identifier), &mut ids);
+            let param = ids.iter().any(|i| f.param(&i.text).is_some());
+            if param && operands.len() == 2 && !ids.iter().any(|i| guarded_by_condition(body, i)) {
+                report(n, "can overflow", out);
+                return false;
             }
         }
         // `x--` / `arr.length--` underflow (a `++` step cannot realistically wrap)
@@ -1289,16 +1529,8 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
         {
             if let Some(o) = n.child(EdgeLabel::Operand) {
                 if state(o) && !guarded_by_condition(body, o) {
-                    push(
-                        out,
-                        "sol-integer-overflow",
-                        n,
-                        format!(
-                            "`{}` can wrap below zero (compiler before 0.8, no SafeMath)",
-                            n.tokens()
-                        ),
-                    );
-                    done = true;
+                    report(n, "can wrap below zero", out);
+                    return false;
                 }
             }
         }
@@ -1306,17 +1538,48 @@ fn overflow(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>
     });
 }
 
-/// A `require`/`if` in the body compares the same variable (a hand-written bounds check).
-/// Tautologies on unsigned values (`0 <= x`, `x >= 0`) do not count.
+/// A value the caller picks: a parameter, or a local computed in the function, used as a value
+/// (a mapping key such as `wins[player]` is not the amount being added).
+fn caller_chosen(f: &Function<'_>, n: &Node) -> bool {
+    if n.is_token(TK::Identifier) {
+        return f.param(&n.text).is_some()
+            || f.local(&n.text)
+                .is_some_and(|v| v.node.child(EdgeLabel::Value).is_some());
+    }
+    if n.is(NK::IndexAccessExpression) {
+        return n
+            .child(EdgeLabel::Operand)
+            .is_some_and(|o| caller_chosen(f, o));
+    }
+    n.children.iter().any(|c| caller_chosen(f, c))
+}
+
+fn has_op(n: &Node, op: TK) -> bool {
+    n.children.iter().any(|c| c.is_token(op))
+}
+
+fn is_product(n: &Node) -> bool {
+    n.is(NK::MultiplicativeExpression) && has_op(n, TK::Asterisk)
+}
+
+/// A `require`/`if` in the body bounds the same variable with `<`, `<=`, `>` or `>=`.
+/// Tautologies on unsigned values (`x - v >= 0`, `0 <= x`) do not count.
 fn guarded_by_condition(body: &Node, lhs: &Node) -> bool {
     let t = lhs.compact();
     conditions(body).iter().any(|c| {
-        let ct = c
-            .compact()
-            .replace(&format!("0<={t}"), "")
-            .replace(&format!("{t}>=0"), "");
-        ct.contains(&t)
-            && (ct.contains(">=") || ct.contains("<=") || ct.contains('>') || ct.contains('<'))
+        let mut cmps = Vec::new();
+        c.find_all(&|n| n.is(NK::InequalityExpression), &mut cmps);
+        cmps.iter().any(|cmp| {
+            let (Some(l), Some(r)) = (
+                cmp.child(EdgeLabel::LeftOperand),
+                cmp.child(EdgeLabel::RightOperand),
+            ) else {
+                return false;
+            };
+            let tautology = (has_op(cmp, TK::GreaterThanEqual) && r.compact() == "0")
+                || (has_op(cmp, TK::LessThanEqual) && l.compact() == "0");
+            !tautology && (l.compact().contains(&t) || r.compact().contains(&t))
+        })
     })
 }
 
@@ -1381,10 +1644,17 @@ fn constructor_name(inp: &Input<'_>, out: &mut Vec<Issue>) {
     if inp.version >= (0, 5, 0) {
         return;
     }
-    for c in &inp.unit.contracts {
+    for c in inp.unit.local_contracts() {
+        // with a `constructor` declared, or for a view, the name is not a constructor attempt
+        let has_constructor = c
+            .functions
+            .iter()
+            .any(|g| g.kind == FnKind::Constructor && g.node.is(NK::ConstructorDefinition));
         for f in &c.functions {
             if f.kind == FnKind::Function
                 && f.is_entry()
+                && f.changes_state()
+                && !has_constructor
                 && f.name != c.name
                 && f.name.eq_ignore_ascii_case(&c.name)
             {
@@ -1429,7 +1699,8 @@ fn front_run_secret(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
 /// `require(leader.send(bid))` / `leader.transfer(bid)` where `leader` is a state variable any
 /// caller can become: a contract that reverts on receipt becomes leader for good.
 fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
-    if !f.is_entry() {
+    // a restricted function is called by the party it pays: nobody else can block it
+    if !f.is_entry() || model::is_protected(inp.unit, f) {
         return;
     }
     for c in calls(body) {
@@ -1485,8 +1756,49 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
     }
 }
 
+/// A call that can move ETH out: value calls, `send`, delegatecalls, self-destruct.
+fn can_send(inp: &Input<'_>, f: &Function<'_>, x: &Node) -> bool {
+    matches!(called_ident(x), Some("selfdestruct" | "suicide"))
+        || called_member(x).is_some_and(|(_, m)| {
+            matches!(
+                m,
+                "delegatecall"
+                    | "callcode"
+                    | "functionDelegateCall"
+                    | "sendValue"
+                    | "functionCallWithValue"
+                    | "send"
+            )
+        })
+        || matches!(
+            external_call(inp.unit, f, x),
+            Some(EventKind::ExternalCall { value: true, .. })
+        )
+}
+
+/// A known library function named `name` that can send ETH (itself or through a function of
+/// its library it calls), or has assembly.
+fn library_sends(inp: &Input<'_>, name: &str) -> bool {
+    inp.unit
+        .contracts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == ContractKind::Library)
+        .any(|(li, lib)| {
+            lib.functions.iter().filter(|g| g.name == name).any(|g| {
+                model::reachable(inp.unit, g).iter().any(|h| {
+                    h.contract == li
+                        && h.body.is_some_and(|b| {
+                            b.any(&|n| n.is(NK::AssemblyStatement))
+                                || calls(b).iter().any(|x| can_send(inp, h, x))
+                        })
+                })
+            })
+        })
+}
+
 fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
-    for c in &inp.unit.contracts {
+    for c in inp.unit.local_contracts() {
         if c.kind != ContractKind::Contract {
             continue;
         }
@@ -1506,32 +1818,27 @@ fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
         let Some(p) = payable else { continue };
         let sends = fns.iter().any(|f| {
             f.body.is_some_and(|b| {
-                calls(b).iter().any(|x| {
-                    matches!(called_ident(x), Some("selfdestruct" | "suicide"))
-                        || called_member(x).is_some_and(|(_, m)| {
-                            matches!(
-                                m,
-                                "delegatecall"
-                                    | "callcode"
-                                    | "functionDelegateCall"
-                                    | "sendValue"
-                                    | "functionCallWithValue"
-                                    | "send"
-                            )
-                        })
-                        || matches!(
-                            external_call(inp.unit, f, x),
-                            Some(EventKind::ExternalCall { value: true, .. })
-                        )
-                        || b.any(&|n| n.is(NK::AssemblyStatement))
-                })
+                // assembly can send or delegatecall (a proxy's `_delegate`)
+                b.any(&|n| n.is(NK::AssemblyStatement))
+                    || calls(b).iter().any(|x| {
+                        can_send(inp, f, x)
+                            // a library helper that sends (`Address.sendValue`, `execBatch`
+                            // through `using ... for *`)
+                            || called_member(x).is_some_and(|(_, m)| library_sends(inp, m))
+                    })
             })
         });
         if !sends {
+            // an inherited payable function: point at the contract that inherits it
+            let at = if inp.unit.is_local(p.contract) {
+                p.node
+            } else {
+                c.node
+            };
             push(
                 out,
                 "sol-locked-ether",
-                p.node,
+                at,
                 format!(
                     "`{}` receives ETH through `{}` but nothing in it can send ETH out",
                     c.name, p.name
@@ -1542,13 +1849,16 @@ fn locked_ether(inp: &Input<'_>, out: &mut Vec<Issue>) {
 }
 
 fn shadowing(inp: &Input<'_>, out: &mut Vec<Issue>) {
-    for c in &inp.unit.contracts {
+    for c in inp.unit.local_contracts() {
         for v in &c.state_vars {
+            // a base's `private` variable is invisible to the derived contract: no shadowing
             let base = c.linear.iter().skip(1).find(|&&k| {
-                inp.unit.contracts[k]
-                    .state_vars
-                    .iter()
-                    .any(|b| b.name == v.name)
+                inp.unit.contracts[k].state_vars.iter().any(|b| {
+                    b.name == v.name
+                        && !b.node.child(EdgeLabel::Attributes).is_some_and(|a| {
+                            a.children.iter().any(|t| t.is_token(TK::PrivateKeyword))
+                        })
+                })
             });
             if let Some(&k) = base {
                 push(
@@ -1701,6 +2011,261 @@ fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
                 );
                 return;
             }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ time, ordering, payloads
+
+fn is_time(n: &Node) -> bool {
+    is_ident(n, "now") || is_member(n, "block", "timestamp")
+}
+
+/// A window a miner's clock drift (seconds to a few minutes) can decide: a duration in
+/// `seconds` or `minutes`, a constant declared in them, or a bare number under 15 minutes.
+fn short_window(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
+    let unit = |t: &str| t.ends_with("seconds") || t.ends_with("minutes");
+    cmp.any(&|n| {
+        if n.is(NK::DecimalNumberExpression) {
+            let t = n.compact();
+            return unit(&t) || t.parse::<u64>().is_ok_and(|v| v > 0 && v < 900);
+        }
+        n.is_token(TK::Identifier)
+            && inp.unit.state_var(f.contract, &n.text).is_some_and(|v| {
+                v.constant
+                    && v.node
+                        .child(EdgeLabel::Value)
+                        .is_some_and(|val| unit(&val.compact()))
+            })
+    })
+}
+
+/// The comparison reads a state variable that some function of the contract sets to the
+/// timestamp plus a short window (`deadline = now + 5 minutes;` ... `require(now > deadline)`).
+fn short_deadline(inp: &Input<'_>, f: &Function<'_>, cmp: &Node) -> bool {
+    let mut ids = Vec::new();
+    cmp.find_all(&|n| n.is_token(TK::Identifier), &mut ids);
+    ids.iter().any(|id| {
+        inp.unit.state_var(f.contract, &id.text).is_some()
+            && inp.unit.contracts[f.contract]
+                .linear
+                .iter()
+                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+                .any(|g| {
+                    g.body.is_some_and(|b| {
+                        b.any(&|n| {
+                            n.is(NK::AssignmentExpression)
+                                && n.child(EdgeLabel::LeftOperand)
+                                    .is_some_and(|l| is_ident(l, &id.text))
+                                && n.child(EdgeLabel::RightOperand)
+                                    .is_some_and(|r| r.any(&is_time) && short_window(inp, g, r))
+                        })
+                    })
+                })
+    })
+}
+
+/// `now % 15 == 0` deciding a game, or a seconds-wide window on `block.timestamp` in front
+/// of a payout: the miner picks the timestamp (within ~15 s of the truth) and so the outcome.
+fn timestamp_dependence(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    // `now % n` decides something wherever it is (often a private `random()` helper)
+    body.walk(&mut |n| {
+        // directly or hashed: `now % 15`, `uint(sha3(block.timestamp)) % 2`
+        if n.is(NK::MultiplicativeExpression)
+            && has_op(n, TK::Percent)
+            && !truncation(n)
+            && n.child(EdgeLabel::LeftOperand)
+                .is_some_and(|l| l.any(&is_time))
+        {
+            push(
+                out,
+                "sol-timestamp-dependence",
+                n,
+                format!(
+                    "`{}` decides on the block timestamp, which the miner sets",
+                    n.tokens()
+                ),
+            );
+            return false;
+        }
+        true
+    });
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    let pays = events(inp.unit, f)
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::ExternalCall { value: true, .. }));
+    if !pays {
+        return;
+    }
+    for c in conditions(body) {
+        let mut cmps = Vec::new();
+        c.find_all(&|n| n.is(NK::InequalityExpression), &mut cmps);
+        for cmp in cmps {
+            if cmp.any(&is_time) && (short_window(inp, f, cmp) || short_deadline(inp, f, cmp)) {
+                push(out, "sol-timestamp-dependence", cmp, format!(
+                    "`{}` gates a payout on a window of seconds of block time, which the miner can shift",
+                    cmp.tokens()
+                ));
+            }
+        }
+    }
+}
+
+/// A payout whose amount is a plain state variable that another public function sets from
+/// caller input (`msg.sender.transfer(reward)` while `setReward` can change `reward`): whoever
+/// orders the transactions in the block decides what is paid.
+fn transaction_order(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    let contract = &inp.unit.contracts[f.contract];
+    for e in events(inp.unit, f) {
+        if !e.local || !matches!(e.kind, EventKind::ExternalCall { value: true, .. }) {
+            continue;
+        }
+        let amount = match callee(e.node) {
+            Some((op, true)) if op.is(NK::MemberAccessExpression) => {
+                // `x.call.value(v)()`: the value is the argument of `.value`
+                e.node
+                    .child(EdgeLabel::Operand)
+                    .filter(|o| o.is(NK::FunctionCallExpression))
+                    .and_then(|o| call_args(o).first().copied())
+                    .or_else(|| call_args(e.node).first().copied())
+            }
+            _ => call_args(e.node).first().copied(),
+        };
+        let Some(amount) = amount.filter(|a| a.is_token(TK::Identifier)) else {
+            continue;
+        };
+        let Some(var) = inp.unit.state_var(f.contract, &amount.text) else {
+            continue;
+        };
+        if var.constant || !(var.ty.starts_with("uint") || var.ty.starts_with("int")) {
+            continue;
+        }
+        let setter = contract
+            .linear
+            .iter()
+            .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+            .find(|g| {
+                g.is_entry()
+                    && !std::ptr::eq(*g, f)
+                    && g.body.is_some_and(|b| {
+                        b.any(&|n| {
+                            // a reset of the amount (`reward = msg.value`), not an accumulation
+                            n.is(NK::AssignmentExpression)
+                                && has_op(n, TK::Equal)
+                                && n.child(EdgeLabel::LeftOperand)
+                                    .is_some_and(|l| is_ident(l, &amount.text))
+                                && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                                    r.any(&|x| {
+                                        is_member(x, "msg", "value")
+                                            || x.is_token(TK::Identifier)
+                                                && g.param(&x.text).is_some()
+                                    })
+                                })
+                        })
+                    })
+            });
+        if let Some(g) = setter {
+            push(out, "sol-transaction-order", e.node, format!(
+                "`{}` pays `{}`, which `{}` can change in the same block: the order of the transactions decides the amount",
+                f.name, amount.text, g.name
+            ));
+        }
+    }
+}
+
+/// Before 0.5 the ABI decoder accepted short calldata: a token transfer `(address, uint)`
+/// called with a truncated address shifts the amount left by the missing bytes.
+fn short_address(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 5, 0) || !f.is_entry() || !f.changes_state() {
+        return;
+    }
+    let n = f.params.len();
+    let lower = f.name.to_ascii_lowercase();
+    let moves = ["transfer", "send", "coin", "pay"]
+        .iter()
+        .any(|w| lower.contains(w));
+    if !moves || n < 2 || !f.params[n - 1].ty.starts_with("uint") {
+        return;
+    }
+    let Some(to) = f.params[..n - 1].iter().find(|p| p.ty == "address") else {
+        return;
+    };
+    // it moves a balance keyed by that address
+    let credits = body.any(&|x| {
+        x.is(NK::AssignmentExpression)
+            && x.child(EdgeLabel::LeftOperand).is_some_and(|l| {
+                l.is(NK::IndexAccessExpression)
+                    && l.child(EdgeLabel::Start)
+                        .is_some_and(|s| is_ident(s, &to.name))
+            })
+    });
+    // an `onlyPayloadSize`-style check on msg.data.length
+    let checked = f.modifiers.iter().any(|m| {
+        inp.unit.lookup(f.contract, m).iter().any(|g| {
+            g.body
+                .is_some_and(|b| b.any(&|x| is_member(x, "msg", "data")))
+        })
+    }) || body.any(&|x| is_member(x, "msg", "data"));
+    if credits && !checked {
+        push(out, "sol-short-address", f.node, format!(
+            "`{}` takes `(address, {})` and moves balances with no calldata length check: a short address shifts the amount",
+            f.name, f.params[n - 1].ty
+        ));
+    }
+}
+
+/// Before 0.5 a function without a visibility keyword is public. One named like a helper
+/// (`_sendWinnings`) that changes state was meant to be internal: anyone can call it.
+fn default_visibility(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
+    if inp.version >= (0, 5, 0)
+        || f.explicit_visibility
+        || f.kind != FnKind::Function
+        || !f.name.starts_with('_')
+        || !f.changes_state()
+        || model::is_protected(inp.unit, f)
+    {
+        return;
+    }
+    push(
+        out,
+        "sol-default-visibility",
+        f.node,
+        format!(
+            "`{}` has no visibility keyword, so it is public: anyone can call this helper",
+            f.name
+        ),
+    );
+}
+
+/// `uint256 private salt = block.timestamp;`: a state variable named as a source of randomness
+/// and initialised from block values — everything drawn from it is predictable.
+fn seed_state(inp: &Input<'_>, out: &mut Vec<Issue>) {
+    for c in inp.unit.local_contracts() {
+        for v in &c.state_vars {
+            let l = v.name.to_ascii_lowercase();
+            if !["seed", "salt", "rand", "entropy"]
+                .iter()
+                .any(|w| l.contains(w))
+            {
+                continue;
+            }
+            let Some(src) = v.node.child(EdgeLabel::Value).and_then(block_source) else {
+                continue;
+            };
+            push(
+                out,
+                "sol-weak-prng",
+                v.node,
+                format!(
+                    "`{}` is seeded from {src}, which the block producer knows or sets",
+                    v.name
+                ),
+            );
         }
     }
 }

@@ -11,57 +11,85 @@
 pub mod detectors;
 pub mod model;
 pub mod parse;
+pub mod project;
 pub mod rules;
 pub mod tree;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
 use palisade_scan::finding::config_fingerprint;
 use palisade_scan::source::{Hit, Source};
-use palisade_scan::{Finding, Severity};
+use palisade_scan::{FileAnalyzer, FileInput, Finding, RuleMeta, Severity};
 
 pub use detectors::Issue;
 pub use parse::ParseError;
+pub use project::Project;
 
 /// Is this a Solidity source file?
 pub fn is_solidity(path: &str) -> bool {
     path.to_ascii_lowercase().ends_with(".sol")
 }
 
-/// Analyses one file. A file that does not parse yields one `sol-parse-error` issue (it is
-/// never skipped silently).
+/// Analyses one file on its own (imports are not followed). A file that does not parse
+/// yields one `sol-parse-error` issue (it is never skipped silently).
 pub fn analyse(path: &str, text: &str) -> Vec<Issue> {
-    let parsed = match parse::parse(path, text) {
-        Ok(p) => p,
-        Err(e) => {
-            let offset = match &e {
-                ParseError::Syntax { offset, .. } | ParseError::TooDeep { offset, .. } => *offset,
-                _ => 0,
-            };
-            return vec![Issue {
-                rule: "sol-parse-error",
-                offset: offset.min(text.len()),
-                message: e.to_string(),
-            }];
-        }
-    };
-    let unit = model::Unit::build(&parsed.root);
-    let input = detectors::Input {
-        text,
-        root: &parsed.root,
-        unit: &unit,
-        versions: parsed.allowed.clone(),
-        version: parsed.version,
-    };
-    let mut out = Vec::new();
-    detectors::run(&input, &mut out);
-    out.sort_by(|a, b| (a.offset, a.rule).cmp(&(b.offset, b.rule)));
-    out.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule);
-    out
+    Project::new().analyse(path, None, text)
+}
+
+impl Project {
+    /// Analyses one file of the project. With `fs_path` (where the file is on disk) its
+    /// imports are resolved and parsed (once per project) so that inherited contracts,
+    /// modifiers and state variables are known; only this file's contracts are reported.
+    pub fn analyse(&self, path: &str, fs_path: Option<&Path>, text: &str) -> Vec<Issue> {
+        let source = self.unit_for(path, fs_path, text);
+        let parsed = match &source.parsed {
+            Ok(p) => p,
+            Err(e) => {
+                let offset = match e {
+                    ParseError::Syntax { offset, .. } | ParseError::TooDeep { offset, .. } => {
+                        *offset
+                    }
+                    _ => 0,
+                };
+                return vec![Issue {
+                    rule: "sol-parse-error",
+                    offset: offset.min(text.len()),
+                    message: e.to_string(),
+                }];
+            }
+        };
+        let (imported, _unresolved) = self.imports_of(fs_path, &source);
+        let roots: Vec<&tree::Node> = imported
+            .iter()
+            .filter_map(|u| u.parsed.as_ref().ok())
+            .map(|p| &p.root)
+            .collect();
+        let unit = model::Unit::build_with(&parsed.root, &roots);
+        let input = detectors::Input {
+            text,
+            root: &parsed.root,
+            unit: &unit,
+            versions: parsed.allowed.clone(),
+            version: parsed.version,
+        };
+        let mut out = Vec::new();
+        detectors::run(&input, &mut out);
+        out.retain(|i| i.offset <= text.len());
+        out.sort_by(|a, b| (a.offset, a.rule).cmp(&(b.offset, b.rule)));
+        out.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule);
+        out
+    }
 }
 
 /// The issues of one file as the scanner's hits (for the scan engine: it then applies
 /// de-duplication, suppression and fingerprints as for every other rule).
 pub fn hits(path: &str, text: &str) -> Vec<Hit> {
-    analyse(path, text)
+    to_hits(analyse(path, text))
+}
+
+fn to_hits(issues: Vec<Issue>) -> Vec<Hit> {
+    issues
         .into_iter()
         .map(|i| {
             let sev = rules::rule(i.rule).map_or(Severity::Info, |r| r.severity);
@@ -135,4 +163,65 @@ fn suppressed(src: &Source<'_>, offset: usize, rule: &str) -> bool {
         }
         false
     })
+}
+
+/// The Solidity analyser as the scanner's pluggable [`FileAnalyzer`]: `palisade scan`
+/// registers one per scan, so every `.sol` file (and every file it imports) is parsed once.
+#[derive(Default)]
+pub struct SolidityAnalyzer {
+    project: Project,
+}
+
+impl SolidityAnalyzer {
+    pub fn new() -> SolidityAnalyzer {
+        SolidityAnalyzer::default()
+    }
+
+    /// The per-scan project (cache and resolver).
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// Ready to register on a [`palisade_scan::Scanner`].
+    pub fn shared() -> Arc<dyn FileAnalyzer> {
+        Arc::new(SolidityAnalyzer::new())
+    }
+}
+
+impl FileAnalyzer for SolidityAnalyzer {
+    fn prepare(&self, roots: &[PathBuf]) {
+        self.project.set_roots(roots);
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        is_solidity(path)
+    }
+
+    fn hits(&self, file: &FileInput<'_>) -> Vec<Hit> {
+        to_hits(self.project.analyse(file.path, file.fs_path, file.text))
+    }
+
+    fn rules(&self) -> Vec<RuleMeta> {
+        rules::RULES
+            .iter()
+            .map(|r| {
+                let mut tags = vec!["solidity", "smart-contract"];
+                tags.extend(r.swc.iter().copied());
+                RuleMeta {
+                    id: r.id,
+                    severity: r.severity,
+                    title: r.title,
+                    what: r.what,
+                    why: r.why,
+                    fix: r.fix,
+                    tags,
+                    precision: match r.confidence {
+                        rules::Confidence::High => "high",
+                        rules::Confidence::Medium => "medium",
+                        rules::Confidence::Low => "low",
+                    },
+                }
+            })
+            .collect()
+    }
 }

@@ -66,6 +66,8 @@ pub struct Function<'a> {
     pub name: String,
     pub kind: FnKind,
     pub visibility: Visibility,
+    /// The visibility was written (before 0.5 it could be left out, meaning public).
+    pub explicit_visibility: bool,
     pub mutability: Mutability,
     pub modifiers: Vec<String>,
     pub params: Vec<Var<'a>>,
@@ -113,8 +115,8 @@ pub struct Contract<'a> {
     pub node: &'a Node,
     /// Direct bases as written (`is A, B`).
     pub bases: Vec<String>,
-    /// C3 linearisation over the contracts of this file, most derived first (self included).
-    /// Bases declared elsewhere (imports) are not in it.
+    /// C3 linearisation over the known contracts (this file's and its imports'), most derived
+    /// first (self included). Bases that are not found (unresolved imports) are not in it.
     pub linear: Vec<usize>,
     pub functions: Vec<Function<'a>>,
     pub state_vars: Vec<Var<'a>>,
@@ -123,7 +125,10 @@ pub struct Contract<'a> {
 /// The model of one file.
 #[derive(Debug)]
 pub struct Unit<'a> {
+    /// Local contracts first (`..local`), then those of imported files.
     pub contracts: Vec<Contract<'a>>,
+    /// How many of `contracts` the analysed file declares.
+    pub local: usize,
     /// Names of structs and enums declared anywhere in the file (not contracts).
     pub value_types: HashSet<String>,
     /// Names of libraries declared in the file and `using X for` targets.
@@ -135,47 +140,49 @@ pub struct Unit<'a> {
 }
 
 impl<'a> Unit<'a> {
+    /// The model of one file on its own.
     pub fn build(root: &'a Node) -> Unit<'a> {
+        Unit::build_with(root, &[])
+    }
+
+    /// The model of the file at `root` with the contracts of the files it imports (directly or
+    /// not) visible: inheritance, modifiers, state variables and types resolve across files.
+    /// Only the local file's contracts are analysed ([`Unit::local_functions`]); the local
+    /// ones come first, so a local name wins over an imported one.
+    pub fn build_with(root: &'a Node, imports: &[&'a Node]) -> Unit<'a> {
         let mut unit = Unit {
             contracts: Vec::new(),
+            local: 0,
             value_types: HashSet::new(),
             libraries: HashSet::new(),
             uses_safemath: false,
             using_targets: HashSet::new(),
         };
-        root.walk(&mut |n| {
-            if n.is(NK::StructDefinition) || n.is(NK::EnumDefinition) {
-                if let Some(name) = n.child(EdgeLabel::Name) {
-                    unit.value_types.insert(name.text.clone());
-                }
-            }
-            if n.is(NK::UsingDirective) {
-                let t = n.compact();
-                if t.to_ascii_lowercase().contains("safemath") {
-                    unit.uses_safemath = true;
-                }
-                if let Some(t) = n.child(EdgeLabel::Target) {
-                    unit.using_targets.insert(t.compact());
-                }
-                if let Some(c) = n.child(EdgeLabel::Clause) {
-                    if let Some(id) = c.first_ident() {
-                        unit.libraries.insert(id.to_string());
-                    }
-                }
-            }
-            true
-        });
+        unit.uses_safemath = unit.collect_names(root);
         let mut defs: Vec<&'a Node> = Vec::new();
-        root.walk(&mut |n| {
-            if n.is(NK::ContractDefinition)
-                || n.is(NK::InterfaceDefinition)
-                || n.is(NK::LibraryDefinition)
-            {
-                defs.push(n);
-                return false;
+        for (i, r) in std::iter::once(root)
+            .chain(imports.iter().copied())
+            .enumerate()
+        {
+            if i > 0 {
+                // types and libraries of imported files are known by name; SafeMath only
+                // counts when a base contract declares it (checked below)
+                unit.collect_names(r);
             }
-            true
-        });
+            r.walk(&mut |n| {
+                if n.is(NK::ContractDefinition)
+                    || n.is(NK::InterfaceDefinition)
+                    || n.is(NK::LibraryDefinition)
+                {
+                    defs.push(n);
+                    return false;
+                }
+                true
+            });
+            if i == 0 {
+                unit.local = defs.len();
+            }
+        }
         for (ci, d) in defs.into_iter().enumerate() {
             let c = contract(d, ci);
             if c.kind == ContractKind::Library {
@@ -189,7 +196,66 @@ impl<'a> Unit<'a> {
         for (c, l) in unit.contracts.iter_mut().zip(lins) {
             c.linear = l;
         }
+        // `using SafeMath for uint` in an imported base applies to the derived contracts too
+        if !unit.uses_safemath {
+            unit.uses_safemath = unit.contracts[..unit.local].iter().any(|c| {
+                c.linear.iter().any(|&k| {
+                    k >= unit.local
+                        && unit.contracts[k].node.any(&|n| {
+                            n.is(NK::UsingDirective)
+                                && n.compact().to_ascii_lowercase().contains("safemath")
+                        })
+                })
+            });
+        }
         unit
+    }
+
+    /// Records struct, enum, library and `using` names of a file; returns whether it uses a
+    /// SafeMath-like library.
+    fn collect_names(&mut self, root: &'a Node) -> bool {
+        let mut safemath = false;
+        root.walk(&mut |n| {
+            if n.is(NK::StructDefinition) || n.is(NK::EnumDefinition) {
+                if let Some(name) = n.child(EdgeLabel::Name) {
+                    self.value_types.insert(name.text.clone());
+                }
+            }
+            if n.is(NK::UsingDirective) {
+                let t = n.compact();
+                if t.to_ascii_lowercase().contains("safemath") {
+                    safemath = true;
+                }
+                if let Some(t) = n.child(EdgeLabel::Target) {
+                    self.using_targets.insert(t.compact());
+                }
+                if let Some(c) = n.child(EdgeLabel::Clause) {
+                    if let Some(id) = c.first_ident() {
+                        self.libraries.insert(id.to_string());
+                    }
+                }
+            }
+            // statements hold no declarations of these
+            !n.is(NK::Block)
+        });
+        safemath
+    }
+
+    /// Is contract `ci` declared in the analysed file (not in an import)?
+    pub fn is_local(&self, ci: usize) -> bool {
+        ci < self.local
+    }
+
+    /// The contracts declared in the analysed file.
+    pub fn local_contracts(&self) -> &[Contract<'a>] {
+        &self.contracts[..self.local.min(self.contracts.len())]
+    }
+
+    /// Every function of the analysed file, with the contract that declares it.
+    pub fn local_functions(&self) -> impl Iterator<Item = (&Contract<'a>, &Function<'a>)> {
+        self.local_contracts()
+            .iter()
+            .flat_map(|c| c.functions.iter().map(move |f| (c, f)))
     }
 
     pub fn contract_index(&self, name: &str) -> Option<usize> {
@@ -384,6 +450,7 @@ fn function<'a>(
             }
         }
     }
+    let explicit_visibility = visibility.is_some();
     let visibility = visibility.unwrap_or(match (fk, ck) {
         (FnKind::Modifier, _) => Visibility::Internal,
         (_, ContractKind::Interface) | (FnKind::Fallback | FnKind::Receive, _) => {
@@ -455,6 +522,7 @@ fn function<'a>(
         name,
         kind: fk,
         visibility,
+        explicit_visibility,
         mutability,
         modifiers,
         params,
@@ -734,7 +802,7 @@ pub fn is_protected(unit: &Unit<'_>, f: &Function<'_>) -> bool {
         }
     }
     while let Some((g, depth)) = queue.pop() {
-        if !seen.insert(g.node.start) {
+        if !seen.insert(node_id(g.node)) {
             continue;
         }
         let Some(body) = g.body else { continue };
@@ -798,10 +866,19 @@ pub enum EventKind {
 pub struct Event<'a> {
     pub kind: EventKind,
     pub node: &'a Node,
-    /// Start offsets of the loops around the event (in the function where it occurs).
+    /// Identities ([`node_id`]) of the loops around the event (in the function where it occurs).
     pub loops: Vec<usize>,
-    /// `(if statement start, 0 for then / 1 for else)` of the branches around the event.
+    /// `(if statement identity, 0 for then / 1 for else)` of the branches around the event.
     pub branches: Vec<(usize, u8)>,
+    /// The event is in the analysed file (not in a function or modifier of an imported base),
+    /// so its node's offset is in the file's text.
+    pub local: bool,
+}
+
+/// The identity of a node: its address. Byte offsets repeat across files once imports are in
+/// the model, addresses do not (every tree stays alive while a unit borrows it).
+pub fn node_id(n: &Node) -> usize {
+    std::ptr::from_ref(n).addr()
 }
 
 /// Classifies a call expression as an external call.
@@ -810,7 +887,7 @@ pub fn external_call(unit: &Unit<'_>, f: &Function<'_>, call: &Node) -> Option<E
     let (base, m) = member(op)?;
     let nargs = call_args(call).len();
     // calls to this contract itself (`address(this).call`, `Address.functionDelegateCall(address(this), ..)`)
-    let is_self = |n: &Node| n.compact() == "address(this)" || is_ident(n, "this");
+    let is_self = |n: &Node| matches!(n.compact().as_str(), "address(this)" | "this");
     if is_self(base)
         || (is_ident(base, "Address") && call_args(call).first().is_some_and(|a| is_self(a)))
     {
@@ -917,7 +994,7 @@ fn is_contract_type(unit: &Unit<'_>, ty: &str) -> bool {
 /// Collects a function's events in evaluation order, inlining internal calls (depth 3).
 pub fn events<'a>(unit: &'a Unit<'a>, f: &'a Function<'a>) -> Vec<Event<'a>> {
     let mut out = Vec::new();
-    let mut stack = vec![f.node.start];
+    let mut stack = vec![node_id(f.node)];
     // modifiers run first (their code before `_` is where checks and calls usually sit)
     let mods: Vec<&'a Function<'a>> = f
         .modifiers
@@ -971,6 +1048,7 @@ impl<'a> Cx<'a, '_> {
             node,
             loops: self.loops.clone(),
             branches: self.branches.clone(),
+            local: self.unit.is_local(self.f.contract),
         });
     }
 
@@ -987,9 +1065,9 @@ impl<'a> Cx<'a, '_> {
         let name = root.text.as_str();
         let local = self.f.param(name).or_else(|| self.f.local(name));
         let is_state = match local {
-            Some(v) => v.storage_ref,
+            Some(v) => v.storage_ref || implicit_storage_alias(self.unit, self.f, v),
             // not a parameter or local, so a state variable: declared here, or inherited from a
-            // base in another file (imports are not resolved)
+            // base in a file that was not resolved
             None => self
                 .unit
                 .state_var(self.f.contract, name)
@@ -1055,11 +1133,11 @@ impl<'a> Cx<'a, '_> {
                             .take(1)
                             .collect();
                         for g in callees {
-                            if self.stack.contains(&g.node.start) {
+                            if self.stack.contains(&node_id(g.node)) {
                                 continue;
                             }
                             if let Some(b) = g.body {
-                                self.stack.push(g.node.start);
+                                self.stack.push(node_id(g.node));
                                 let outer = self.f;
                                 self.f = g;
                                 let saved = std::mem::take(&mut self.loops);
@@ -1084,7 +1162,7 @@ impl<'a> Cx<'a, '_> {
                         _ => None,
                     };
                     if let Some(b) = branch {
-                        self.branches.push((n.start, b));
+                        self.branches.push((node_id(n), b));
                         self.visit(c);
                         self.branches.pop();
                     } else {
@@ -1093,7 +1171,7 @@ impl<'a> Cx<'a, '_> {
                 }
             }
             NK::ForStatement | NK::WhileStatement | NK::DoWhileStatement => {
-                self.loops.push(n.start);
+                self.loops.push(node_id(n));
                 for c in &n.children {
                     self.visit(c);
                 }
@@ -1106,6 +1184,57 @@ impl<'a> Cx<'a, '_> {
             }
         }
     }
+}
+
+/// The initialiser expression of a variable declaration statement (inside its `= ...`).
+pub fn decl_value(decl: &Node) -> Option<&Node> {
+    let v = decl.child(EdgeLabel::Value)?;
+    if v.is(NK::VariableDeclarationValue) {
+        v.child(EdgeLabel::Expression)
+    } else {
+        Some(v)
+    }
+}
+
+/// A local declared without a data location that aliases state: before 0.5, `var acc =
+/// accounts[msg.sender];` (or `Holder acc = ...`) of a struct or array is a storage pointer,
+/// so writes through it are state writes.
+pub fn implicit_storage_alias(unit: &Unit<'_>, f: &Function<'_>, v: &Var<'_>) -> bool {
+    if !v.node.is(NK::VariableDeclarationStatement)
+        || v.node.child(EdgeLabel::StorageLocation).is_some()
+    {
+        return false;
+    }
+    let Some(value) = decl_value(v.node) else {
+        return false;
+    };
+    let Some(root) = root_ident(value) else {
+        return false;
+    };
+    if f.param(&root.text).is_some() || f.local(&root.text).is_some() {
+        return false;
+    }
+    let Some(state) = unit.state_var(f.contract, &root.text) else {
+        return false;
+    };
+    // the type of what the initialiser reads: the declared type, or for `var` the state
+    // variable's value type after the indexing
+    let ty = if v.ty == "var" {
+        let depth = value.compact().matches('[').count();
+        let mut t = state.ty.as_str();
+        for _ in 0..depth {
+            t = match t.strip_prefix("mapping(") {
+                Some(m) => m
+                    .split_once("=>")
+                    .map_or(t, |(_, rest)| rest.strip_suffix(')').unwrap_or(rest)),
+                None => t.rsplit_once('[').map_or(t, |(head, _)| head),
+            };
+        }
+        t.to_string()
+    } else {
+        v.ty.clone()
+    };
+    unit.value_types.contains(&ty) || ty.ends_with(']')
 }
 
 /// Does event `b` possibly run after event `a` (later in order, or in a common loop)?

@@ -20,6 +20,8 @@ pub enum ParseError {
         offset: usize,
         limit: usize,
     },
+    #[error("`{path}` does not parse as solidity {version}: the parser failed on malformed input")]
+    ParserFailed { path: String, version: String },
     #[error("`{path}` does not parse as solidity {version} at byte {offset}: {message}")]
     Syntax {
         path: String,
@@ -71,7 +73,15 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
         version: version.to_string(),
         reason: e.to_string(),
     })?;
-    let out = parser.parse_file_contents(text);
+    // slang 1.3.7's error recovery panics on some malformed input (`function f( external {}`
+    // reaches an `unreachable` in its sequence helper): such a file is a parse error, not a
+    // crash of the scan
+    let out = std::panic::catch_unwind(|| parser.parse_file_contents(text)).map_err(|_| {
+        ParseError::ParserFailed {
+            path: path.to_string(),
+            version: version.to_string(),
+        }
+    })?;
     if let Some(e) = out.errors().first() {
         return Err(ParseError::Syntax {
             path: path.to_string(),
@@ -90,6 +100,21 @@ pub fn parse(path: &str, text: &str) -> Result<Parsed, ParseError> {
         allowed,
         root,
     })
+}
+
+/// Keeps the default panic message quiet for panics raised inside slang's parser, which
+/// [`parse`] catches and reports as [`ParseError::ParserFailed`]; every other panic is
+/// printed as before. For binaries (the hook is process-wide).
+pub fn quiet_parser_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_parser = info
+            .location()
+            .is_some_and(|l| l.file().contains("slang_solidity"));
+        if !in_parser {
+            previous(info);
+        }
+    }));
 }
 
 /// The `pragma solidity ...;` statements of a file (outside comments), joined.
@@ -170,6 +195,13 @@ mod tests {
         assert!(matches!(
             parse("d.sol", &deep),
             Err(ParseError::TooDeep { .. })
+        ));
+        assert!(matches!(
+            parse(
+                "p.sol",
+                "pragma solidity 0.8.24;\ncontract B {\n    function f( external {}\n}\n"
+            ),
+            Err(ParseError::ParserFailed { .. }) | Err(ParseError::Syntax { .. })
         ));
         let fine = format!(
             "contract A {{ uint x = {}1{}; }}",

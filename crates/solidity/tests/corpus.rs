@@ -11,6 +11,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use palisade_solidity::rules::RULES;
+use palisade_solidity::Project;
+
+fn line_of(text: &str, offset: usize) -> u32 {
+    text[..offset].matches('\n').count() as u32 + 1
+}
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testing/solidity-corpus")
@@ -49,12 +54,16 @@ fn every_corpus_file_yields_exactly_its_annotations() {
     sol_files(&corpus(), &mut files);
     assert!(files.len() >= 50, "corpus has {} files", files.len());
     let mut failures = Vec::new();
+    // one project for the whole corpus, as one `palisade scan` run: imports resolve
+    let project = Project::new();
+    project.set_roots(&[corpus()]);
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let name = f.strip_prefix(corpus()).unwrap().display().to_string();
-        let got: BTreeSet<(u32, String)> = palisade_solidity::findings(&name, text.as_bytes())
+        let got: BTreeSet<(u32, String)> = project
+            .analyse(&name, Some(f), &text)
             .into_iter()
-            .map(|x| (x.line, x.rule_id))
+            .map(|i| (line_of(&text, i.offset), i.rule.to_string()))
             .collect();
         let want = expected(&text);
         if got != want {
@@ -146,4 +155,46 @@ fn truncated_and_mangled_files_never_panic() {
             let _ = palisade_solidity::analyse("m.sol", &mangled);
         }
     }
+}
+
+#[test]
+fn imported_bases_are_known_and_each_file_is_parsed_once() {
+    let dir = corpus().join("imports");
+    let vault = dir.join("Vault.sol");
+    let text = std::fs::read_to_string(&vault).unwrap();
+    let rules_at = |issues: Vec<palisade_solidity::Issue>| -> Vec<(u32, &'static str)> {
+        issues
+            .into_iter()
+            .map(|i| (line_of(&text, i.offset), i.rule))
+            .collect()
+    };
+    // on its own the file cannot see what `gated` checks: `pause` looks unprotected
+    let alone = rules_at(palisade_solidity::analyse("Vault.sol", &text));
+    assert!(
+        alone.contains(&(7, "sol-missing-access-control")),
+        "{alone:?}"
+    );
+    // with the import resolved the modifier's body is known
+    let project = Project::new();
+    project.set_roots(std::slice::from_ref(&dir));
+    let with = rules_at(project.analyse("Vault.sol", Some(&vault), &text));
+    assert!(
+        !with.contains(&(7, "sol-missing-access-control")),
+        "{with:?}"
+    );
+    assert!(
+        with.contains(&(11, "sol-missing-access-control")),
+        "{with:?}"
+    );
+
+    // a whole scan parses every file once, however often it is imported
+    let project = Project::new();
+    project.set_roots(std::slice::from_ref(&dir));
+    let mut files = Vec::new();
+    sol_files(&dir, &mut files);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        project.analyse(&f.display().to_string(), Some(f), &text);
+    }
+    assert_eq!(project.parse_count(), files.len());
 }

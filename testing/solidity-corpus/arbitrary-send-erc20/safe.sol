@@ -26,3 +26,26 @@ contract Router {
         require(token.transferFrom(from, address(this), amount));
     }
 }
+
+contract BaseToken {
+    mapping(address => uint256) public balanceOf;
+    mapping(address => mapping(address => uint256)) public allowance;
+
+    function transferFrom(address from, address to, uint256 v) public virtual returns (bool) {
+        require(allowance[from][msg.sender] >= v);
+        allowance[from][msg.sender] -= v;
+        balanceOf[from] -= v;
+        balanceOf[to] += v;
+        return true;
+    }
+}
+
+// the inherited implementation checks the allowance
+contract PausableToken is BaseToken {
+    bool public paused;
+
+    function transferFrom(address from, address to, uint256 v) public override returns (bool) {
+        require(!paused);
+        return super.transferFrom(from, to, v);
+    }
+}

@@ -15,3 +15,16 @@ contract Legacy {
         creator = msg.sender;
     }
 }
+
+// a getter named like its contract, next to a real constructor
+contract Whitelist {
+    mapping(address => bool) public listed;
+
+    constructor() public {
+        listed[msg.sender] = true;
+    }
+
+    function whitelist(address a) public view returns (bool) {
+        return listed[a];
+    }
+}

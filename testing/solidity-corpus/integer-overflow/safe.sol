@@ -16,7 +16,7 @@ contract Token {
     using SafeMath for uint256;
     mapping(address => uint256) public balances;
 
-    function transfer(address to, uint256 v) public {
+    function transfer(address to, uint256 v) public { // expect: sol-short-address
         balances[msg.sender] = balances[msg.sender].sub(v);
         balances[to] = balances[to].add(v);
     }

@@ -11,6 +11,6 @@ contract Old {
     }
 
     function () public payable { // expect: sol-locked-ether
-        x = x + 1; // expect: sol-integer-overflow
+        x = x + 1;
     }
 }

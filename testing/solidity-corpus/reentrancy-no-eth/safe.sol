@@ -47,3 +47,32 @@ contract Vault {
         return total;
     }
 }
+
+interface IPair {
+    function initialize(address a, address b) external;
+}
+
+contract Pair is IPair {
+    address public factory = msg.sender;
+    address public a;
+    address public b;
+
+    function initialize(address x, address y) external {
+        require(msg.sender == factory);
+        a = x;
+        b = y;
+    }
+}
+
+// calling a contract it has just deployed runs only code the factory chose
+contract Factory {
+    mapping(address => mapping(address => address)) public getPair;
+    address[] public allPairs;
+
+    function createPair(address x, address y) external returns (address pair) {
+        pair = address(new Pair());
+        IPair(pair).initialize(x, y);
+        getPair[x][y] = pair;
+        allPairs.push(pair);
+    }
+}

@@ -4,7 +4,7 @@ contract Dice {
     address[] public players;
 
     function roll() external view returns (uint256) {
-        return uint256(keccak256(abi.encodePacked(block.timestamp, msg.sender))) % 6; // expect: sol-weak-prng
+        return uint256(keccak256(abi.encodePacked(block.timestamp, msg.sender))) % 6; // expect: sol-weak-prng sol-timestamp-dependence
     }
 
     function pickWinner() external view returns (address) {
@@ -18,8 +18,8 @@ contract Dice {
     }
 
     function predict(bytes32 g, uint256 n) external view returns (bool) {
-        bytes32 answer = blockhash(n);
-        return g == answer; // expect: sol-weak-prng
+        bytes32 answer = blockhash(n); // expect: sol-weak-prng
+        return g == answer;
     }
 
     function coin() external view returns (bool) {

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
+use crate::analyzer::RuleMeta;
 use crate::error::ScanError;
 use crate::finding::Finding;
 use crate::rules::{Category, RULES};
@@ -16,6 +17,8 @@ pub const MAX_RESULTS: usize = 25_000;
 pub struct SarifPrinter<W: Write> {
     out: W,
     findings: Vec<Finding>,
+    /// Rules of registered analysers, listed after the built-in ones.
+    extra_rules: Vec<RuleMeta>,
 }
 
 impl<W: Write> SarifPrinter<W> {
@@ -23,7 +26,14 @@ impl<W: Write> SarifPrinter<W> {
         SarifPrinter {
             out,
             findings: Vec::new(),
+            extra_rules: Vec::new(),
         }
+    }
+
+    /// Also describes these rules (a registered analyser's) in `tool.driver.rules`.
+    pub fn with_rules(mut self, rules: Vec<RuleMeta>) -> Self {
+        self.extra_rules = rules;
+        self
     }
 }
 
@@ -80,6 +90,27 @@ fn rule_descriptor(r: &crate::rules::Rule) -> Value {
     })
 }
 
+fn meta_descriptor(r: &RuleMeta) -> Value {
+    let mut tags = vec!["security"];
+    tags.extend(r.tags.iter().copied());
+    json!({
+        "id": r.id,
+        "name": pascal(r.id),
+        "shortDescription": { "text": r.title },
+        "fullDescription": { "text": r.what },
+        "help": {
+            "text": format!("{}\n\nWhy it matters: {}\n\nHow to fix: {}", r.what, r.why, r.fix),
+            "markdown": format!("{}\n\n**Why it matters:** {}\n\n**How to fix:** {}", r.what, r.why, r.fix),
+        },
+        "defaultConfiguration": { "level": r.severity.sarif_level() },
+        "properties": {
+            "tags": tags,
+            "precision": r.precision,
+            "security-severity": r.severity.security_score(),
+        }
+    })
+}
+
 impl<W: Write> Sink for SarifPrinter<W> {
     fn finding(&mut self, f: &Finding) -> Result<(), ScanError> {
         self.findings.push(f.clone());
@@ -87,13 +118,19 @@ impl<W: Write> Sink for SarifPrinter<W> {
     }
 
     fn finish(&mut self, s: &Summary) -> Result<(), ScanError> {
-        let rules: Vec<Value> = RULES.iter().map(rule_descriptor).collect();
+        let mut rules: Vec<Value> = RULES.iter().map(rule_descriptor).collect();
+        rules.extend(self.extra_rules.iter().map(meta_descriptor));
+        let ids: Vec<&str> = RULES
+            .iter()
+            .map(|r| r.id)
+            .chain(self.extra_rules.iter().map(|r| r.id))
+            .collect();
         let results: Vec<Value> = self
             .findings
             .iter()
             .take(MAX_RESULTS)
             .map(|f| {
-                let index = RULES.iter().position(|r| r.id == f.rule_id);
+                let index = ids.iter().position(|id| *id == f.rule_id);
                 let mut region = json!({
                     "startLine": f.line.max(1),
                     "startColumn": f.column.max(1),
