@@ -527,6 +527,10 @@ pub enum CredentialCommand {
         /// Hex Ed25519 public key: every request with this credential must then be signed.
         #[arg(long)]
         request_key: Option<String>,
+        /// Complete a creation that a rule held for approval: the approval id, with the same
+        /// options as the first attempt (the API key is shown then, once).
+        #[arg(long)]
+        approval: Option<String>,
     },
     List {
         #[command(flatten)]
@@ -553,14 +557,25 @@ pub fn credential(cmd: CredentialCommand) -> Result<()> {
             owner,
             approver_key,
             request_key,
+            approval,
         } => {
             let mut body = json!({"name": name, "keys": keys, "methods": methods, "admin": admin, "groups": groups, "owner": owner, "approver_key": approver_key, "request_key": request_key});
+            if let Some(id) = approval {
+                body["approval_id"] = json!(id);
+            }
             if let Some(e) = expires {
                 body["expires_in_secs"] = json!(std::time::Duration::from(e).as_secs());
             }
             let v = client.client()?.post("/v1/credentials", body)?;
             if client.json {
                 return print_json(&v);
+            }
+            if let Some(id) = v["approval_id"].as_str() {
+                println!(
+                    "Held for approval `{id}`: {}. Once approved, repeat this command with --approval {id}.",
+                    v["reason"].as_str().unwrap_or("")
+                );
+                return Ok(());
             }
             println!("Credential {} created.", v["id"].as_str().unwrap_or(""));
             println!(

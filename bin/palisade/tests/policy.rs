@@ -500,3 +500,90 @@ async fn what_if_reports_decision_and_reasons() {
     assert_eq!(v["decision"], "deny", "{v}");
     assert!(v["reasons"].to_string().contains("rule `cap`"), "{v}");
 }
+
+/// Admin credential creation under approval: held (202) until M-of-N approve; the new API key
+/// never appears in the approval record; the requester completes it by repeating the same
+/// request with the approval id, once; a changed request or a non-admin one is not affected.
+#[tokio::test]
+async fn admin_credential_creation_under_approval() {
+    let s = Server::dev(&[]).await;
+    let (a, b) = (approver(&s, "alice", 1).await, approver(&s, "bob", 2).await);
+    let gate = "[[rule]]\nid = \"new-admins\"\nkind = \"require_approval\"\ngroup = \"treasury\"\nquorum = 2\nmatch = { methods = [\"credential.create_admin\"] }\n";
+    let (st, _) = set_rules(&s, gate).await;
+    assert_eq!(st, 200);
+
+    // A non-admin credential is not held by this rule.
+    let (st, v) = s
+        .admin(
+            Method::POST,
+            "/v1/credentials",
+            Some(json!({"name": "bot", "methods": ["read"]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+
+    let body =
+        json!({"name": "ops-admin", "admin": true, "methods": ["read"], "expires_in_secs": 3600});
+    let (st, v) = s
+        .admin(Method::POST, "/v1/credentials", Some(body.clone()))
+        .await;
+    assert_eq!(st, 202, "{v}");
+    let id = v["approval_id"].as_str().unwrap().to_string();
+    assert!(v["reason"].as_str().unwrap().contains("new-admins"), "{v}");
+    let mut completing = body.clone();
+    completing["approval_id"] = json!(id);
+
+    // Not yet approved: cannot be completed.
+    let (st, v) = s
+        .admin(Method::POST, "/v1/credentials", Some(completing.clone()))
+        .await;
+    assert_eq!(st, 403, "{v}");
+
+    vote(&s, &a, &id, true).await;
+    let (st, v) = vote(&s, &b, &id, true).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["status"], "approved",
+        "completed by the requester, not by the vote: {v}"
+    );
+    let (_, list) = s.admin(Method::GET, "/v1/credentials", None).await;
+    assert!(
+        !list.to_string().contains("ops-admin"),
+        "no credential before the requester completes it: {list}"
+    );
+
+    // A different request cannot ride on this approval.
+    let mut changed = completing.clone();
+    changed["methods"] = json!(["read", "sign", "send"]);
+    let (st, v) = s
+        .admin(Method::POST, "/v1/credentials", Some(changed))
+        .await;
+    assert_eq!(st, 403, "{v}");
+    assert!(v.to_string().contains("differs"), "{v}");
+
+    let (st, v) = s
+        .admin(Method::POST, "/v1/credentials", Some(completing.clone()))
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    assert!(
+        v["expires_at"].as_u64().is_some(),
+        "approved expiry kept: {v}"
+    );
+    // The key works, as an admin credential.
+    let (st, _) = s
+        .admin_as(Some(&token), Method::GET, "/v1/credentials", None)
+        .await;
+    assert_eq!(st, 200);
+    // It is nowhere in the approval record.
+    let (_, rec) = s
+        .admin(Method::GET, &format!("/v1/approvals/{id}"), None)
+        .await;
+    assert_eq!(rec["status"], "executed", "{rec}");
+    assert!(!rec.to_string().contains(&token[4..]), "{rec}");
+    // Once only.
+    let (st, v) = s
+        .admin(Method::POST, "/v1/credentials", Some(completing))
+        .await;
+    assert_eq!(st, 403, "{v}");
+}

@@ -275,6 +275,9 @@ pub struct CreateCredentialBody {
     /// Hex Ed25519 public key; when set, every request must be signed with it.
     #[serde(default)]
     request_key: Option<String>,
+    /// Completes a creation held for approval (the id from the 202 answer).
+    #[serde(default)]
+    approval_id: Option<String>,
 }
 
 fn default_methods() -> Vec<String> {
@@ -315,7 +318,7 @@ pub async fn create_credential(
     let expires_at = b
         .expires_in_secs
         .map(|s| palisade_types::unix_now().saturating_add(s));
-    let created = app
+    let created = match app
         .node
         .create_credential(
             &ctx,
@@ -331,8 +334,13 @@ pub async fn create_credential(
                 approver_key: b.approver_key,
                 request_key: b.request_key,
             },
+            b.approval_id.as_deref(),
         )
-        .await?;
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return Ok(crate::governance_api::pending_or(e)),
+    };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 

@@ -18,7 +18,7 @@ use crate::errors::ApiError;
 use crate::AppState;
 
 /// A held request answers 202 with the approval id to wait on.
-fn pending_or(e: NodeError) -> Response {
+pub(crate) fn pending_or(e: NodeError) -> Response {
     match e {
         NodeError::PendingApproval { id, reason } => (
             StatusCode::ACCEPTED,

@@ -157,12 +157,83 @@ impl Node {
         Ok(key)
     }
 
+    /// Creates a credential. A rule may hold creation for approval (`credential.create`, or
+    /// `credential.create_admin` for admin credentials only). The new API key must reach the
+    /// requester alone and is never stored, so an approved creation is not carried out by the
+    /// approvers' last vote: the requester repeats the same request with `approval` set to the
+    /// approval's id, and gets the key in that answer (once).
     pub async fn create_credential(
         self: &Arc<Self>,
         ctx: &RequestCtx,
-        req: CreateCredential,
+        mut req: CreateCredential,
+        approval: Option<&str>,
     ) -> Result<NewCredential, NodeError> {
         self.admit(ctx, "credential.create", None).await?;
+        let spec = self
+            .policy()
+            .admin_approval(&ctx.principal, "credential.create")
+            .or_else(|| {
+                req.admin
+                    .then(|| {
+                        self.policy()
+                            .admin_approval(&ctx.principal, "credential.create_admin")
+                    })
+                    .flatten()
+            });
+        let held = held_credential_request(&req);
+        match (spec, approval) {
+            (None, Some(_)) => {
+                return Err(NodeError::InvalidParams(
+                    "no rule holds this credential creation for approval: omit `approval_id`"
+                        .into(),
+                ))
+            }
+            (None, None) => {}
+            (Some(spec), None) => {
+                let summary = format!(
+                    "create {}credential `{}`",
+                    if req.admin { "admin " } else { "" },
+                    req.name
+                );
+                return Err(self
+                    .hold_admin(ctx, &spec, "credential.create", held, summary)
+                    .await);
+            }
+            (Some(_), Some(id)) => {
+                let rec = self
+                    .approvals()
+                    .get(id)
+                    .map_err(crate::governance::approval_err)?;
+                // Approved and not yet used (else this says so).
+                self.approvals()
+                    .approved(id)
+                    .map_err(crate::governance::approval_err)?;
+                if rec.action != "credential.create" || rec.requester != ctx.principal.credential_id
+                {
+                    return Err(NodeError::Denied(format!(
+                        "approval `{id}` is not for a credential creation requested by this credential"
+                    )));
+                }
+                // The same request as approved, except the expiry, which is the approved one.
+                let mut approved = rec.request.clone();
+                let mut repeated = held.clone();
+                for v in [&mut approved, &mut repeated] {
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("expires_at");
+                    }
+                }
+                if approved != repeated {
+                    return Err(NodeError::Denied(format!(
+                        "this request differs from the one approved in `{id}`: repeat it unchanged"
+                    )));
+                }
+                req.expires_at = rec.request.get("expires_at").and_then(|v| v.as_u64());
+                // Claim the approval first (once, atomically); only then make the key.
+                self.approvals()
+                    .finish(id, Ok(serde_json::json!({"completed_by": "requester"})))
+                    .map_err(crate::governance::approval_err)?;
+            }
+        }
         let created = self.credentials().create(req)?;
         self.done(ctx, "credential.create", Some(&created.info.id), "created");
         Ok(created)
@@ -354,4 +425,22 @@ impl Node {
             .await?;
         Ok((result.shares, root))
     }
+}
+
+/// What approvers see (and sign the digest of) for a held credential creation: every field,
+/// none of them secret (keys are public keys).
+fn held_credential_request(req: &CreateCredential) -> serde_json::Value {
+    serde_json::json!({
+        "action": "credential.create",
+        "name": req.name,
+        "keys": req.keys,
+        "methods": req.methods,
+        "admin": req.admin,
+        "expires_at": req.expires_at,
+        "rpc_methods": req.rpc_methods,
+        "groups": req.groups,
+        "owner": req.owner,
+        "approver_key": req.approver_key,
+        "request_key": req.request_key,
+    })
 }

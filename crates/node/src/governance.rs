@@ -32,7 +32,7 @@ pub struct WhatIf {
     pub approvals_required: Vec<String>,
 }
 
-fn approval_err(e: impl std::fmt::Display) -> NodeError {
+pub(crate) fn approval_err(e: impl std::fmt::Display) -> NodeError {
     let msg = e.to_string();
     if msg.starts_with("unknown approval") {
         NodeError::NotFound(msg)
@@ -266,7 +266,9 @@ impl Node {
                 ..Default::default()
             })
             .await?;
-        if rec.status == ApprovalStatus::Approved {
+        // A credential creation is completed by its requester (the new key must reach them
+        // alone); everything else is carried out now.
+        if rec.status == ApprovalStatus::Approved && rec.action != "credential.create" {
             return self.execute_approval(id).await;
         }
         Ok(rec)
