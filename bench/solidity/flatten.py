@@ -29,8 +29,28 @@ class UnresolvedImport(Exception):
 
 
 def resolve(spec: str, importer: Path, root: Path | None) -> Path:
-    if spec.startswith(".") and (importer.parent / spec).exists():
-        return (importer.parent / spec).resolve()
+    """Relative paths against the importing file; other paths, from the importer's directory
+    up to `root` (or to the filesystem root), as `node_modules/<spec>`, `<spec>`, and Foundry's
+    default remapping `lib/<pkg>/src/<rest>` (or `contracts/`) — the lookups `palisade scan`
+    makes — then under `root` as before."""
+    if spec.startswith("."):
+        if (importer.parent / spec).exists():
+            return (importer.parent / spec).resolve()
+        raise UnresolvedImport(f"cannot resolve import {spec!r} from {importer.name}")
+    head, _, rest = spec.partition("/")
+    d = importer.parent.resolve()
+    stop = root.resolve() if root is not None else None
+    while True:
+        cands = [d / "node_modules" / spec, d / spec]
+        if rest:
+            cands += [d / "lib" / head / "src" / rest, d / "lib" / head / "contracts" / rest,
+                      d / "lib" / spec]
+        for cand in cands:
+            if cand.is_file():
+                return cand.resolve()
+        if d == stop or d.parent == d:
+            break
+        d = d.parent
     if root is not None:
         for cand in (root / spec, root / "node_modules" / spec):
             if cand.exists():

@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flatten import UnresolvedImport, inline_imports  # noqa: E402
+from palisade_scan import ScanFailed, describe, run_scan  # noqa: E402
 
 # Palisade rule id -> category
 PALISADE = {
@@ -197,18 +198,13 @@ def file_lines(p: Path) -> int:
 
 
 def run_palisade(binary: str, root: Path):
-    t0 = time.monotonic()
-    r = subprocess.run([binary, "."], cwd=root, capture_output=True, text=True, timeout=600)
-    wall = time.monotonic() - t0
-    if r.returncode != 0:
-        sys.exit(f"palisade json example failed ({r.returncode}): {r.stderr[-2000:]}")
-    out = []
-    for line in r.stdout.splitlines():
-        if line.strip():
-            d = json.loads(line)
-            d["file"] = os.path.normpath(d["file"]).replace(os.sep, "/")
-            out.append(d)
-    return out, wall, r.stderr.strip()
+    """`palisade scan ROOT --format json` over the whole corpus: one scan, so `imports/` is one
+    project whose imports resolve, as for a user."""
+    try:
+        rows, wall, info = run_scan(binary, root, timeout=600)
+    except (ScanFailed, subprocess.TimeoutExpired) as e:
+        sys.exit(f"palisade scan failed: {e}")
+    return rows, wall, describe(info, wall)
 
 
 def _lines_of(el: dict) -> list[int]:
@@ -245,7 +241,7 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
                 out.unlink()
             # the shim reads one file and resolves no imports: append what it imports
             try:
-                src, n_lines = inline_imports(p)
+                src, n_lines = inline_imports(p, root)
             except UnresolvedImport as e:
                 status[rel] = (f"skipped: {e}", None)
                 log(f"  slither {rel}: skipped ({e})")
@@ -350,7 +346,7 @@ def pct(a: int, b: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", required=True, type=Path)
-    ap.add_argument("--palisade", required=True, help="the built `json` example binary")
+    ap.add_argument("--palisade", required=True, help="the release `palisade` binary")
     ap.add_argument("--slither", required=True, help="the slither executable")
     ap.add_argument("--wrapper", required=True, help="solc-wrap.js (poses as solc)")
     ap.add_argument("--solc-versions", required=True, help="space-separated installed versions")
@@ -438,7 +434,7 @@ def main() -> None:
                  tot["stp"], tot["sfp"], tot["sfn"], tot["sdup"], pct(tot["stp"], tot["exp"]),
                  pct(tot["stp"], tot["stp"] + tot["sfp"])])
     print()
-    print("P = Palisade (palisade-solidity), S = Slither; TP/FP/FN per (file, line, category); "
+    print("P = Palisade (`palisade scan`), S = Slither; TP/FP/FN per (file, line, category); "
           "S.dup = extra Slither reports of an already matched bug (not counted as FP)")
     if a.markdown:
         print("| " + " | ".join(hdr) + " |")
