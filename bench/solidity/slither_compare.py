@@ -47,6 +47,7 @@ PALISADE = {
     "sol-controlled-delegatecall": "delegatecall",
     "sol-weak-prng": "weak-randomness",
     "sol-timestamp-equality": "timestamp",
+    "sol-timestamp-dependence": "timestamp",
     "sol-integer-overflow": "overflow",
     "sol-missing-access-control": "access-control",
     "sol-constructor-name": "access-control",
@@ -66,7 +67,10 @@ PALISADE = {
     "sol-uninitialized-storage": "uninitialized-storage",
     "sol-front-runnable-secret": "front-running",
     "sol-approve-front-running": "front-running",
+    "sol-transaction-order": "front-running",
     "sol-push-payment-dos": "dos",
+    "sol-default-visibility": "visibility",  # Slither: no counterpart (solc >= 0.5 rejects it)
+    "sol-short-address": "short-address",  # Slither: no counterpart
     # sol-parse-error: not a vulnerability class; reported apart
 }
 
