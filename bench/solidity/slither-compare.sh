@@ -14,8 +14,8 @@
 # as its `solc`, which calls the shim. Each file is compiled with the newest installed solc its
 # pragma allows; files no installed version satisfies are skipped by Slither and counted. The
 # shim resolves no imports: a file's imports (relative, `node_modules/`, Foundry `lib/<pkg>/src`)
-# are appended to it; a file with an import that does not resolve is not given to Slither and
-# is counted as not analysed.
+# are put before it (line numbers mapped back); a file with an import that does not resolve is
+# not given to Slither and is counted as not analysed.
 # Ground truth: the corpus's `// expect: RULE` comments. Details (every FP/FN) are written to
 # $CACHE/slither-compare-details.json. Bounded: 120 s per Slither file, 45 min in all.
 set -euo pipefail

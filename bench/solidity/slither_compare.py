@@ -243,9 +243,9 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             out = Path(tmp) / "out.json"
             if out.exists():
                 out.unlink()
-            # the shim reads one file and resolves no imports: append what it imports
+            # the shim reads one file and resolves no imports: put what it imports before it
             try:
-                src, n_lines = inline_imports(p, root)
+                src, offset, n_lines = inline_imports(p, root)
             except UnresolvedImport as e:
                 status[rel] = (f"skipped: {e}", None)
                 log(f"  slither {rel}: skipped ({e})")
@@ -253,7 +253,7 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             work = Path(tmp) / "src" / p.name
             work.parent.mkdir(exist_ok=True)
             work.write_text(src, encoding="utf-8")
-            note = " (imports appended)" if src != text else ""
+            note = " (imports prepended)" if offset else ""
             env = dict(os.environ, SHIM_SOLC_VERSION=ver)
             t0 = time.monotonic()
             try:
@@ -284,14 +284,15 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             n = 0
             for res in (data.get("results") or {}).get("detectors", []):
                 raw = slither_lines(res)
-                if raw and min(raw) > n_lines:
-                    continue  # entirely in an appended (imported) file: scored with that file
+                own = sorted(x - offset for x in raw if offset < x <= offset + n_lines)
+                if raw and not own:
+                    continue  # entirely in prepended (imported) code: scored with that file
                 findings.append({
                     "file": rel,
                     "check": res.get("check"),
                     "impact": res.get("impact"),
                     "confidence": res.get("confidence"),
-                    "lines": sorted(x for x in slither_lines(res) if x <= n_lines),
+                    "lines": own,
                     "description": (res.get("description") or "").strip().splitlines()[0][:200]
                     if res.get("description") else "",
                 })
