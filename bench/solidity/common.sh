@@ -10,15 +10,20 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found: $2"; }
 
-# Builds the `json` example of palisade-solidity (release) and sets PALISADE_JSON to it.
-build_palisade_json() {
+# Builds the release `palisade` binary (the product: `palisade scan` with the Solidity analyser
+# registered) and sets PALISADE_BIN to it. PALISADE_BIN set beforehand skips the build.
+build_palisade() {
+  if [ -n "${PALISADE_BIN:-}" ]; then
+    [ -x "$PALISADE_BIN" ] || die "PALISADE_BIN=$PALISADE_BIN is not executable"
+    return
+  fi
   need cargo "install a Rust toolchain"
   local target="${CARGO_TARGET_DIR:-$REPO/target}"
-  log "building palisade-solidity example 'json' (release, target dir $target)"
-  (cd "$REPO" && timeout 1800 cargo build --release -q -p palisade-solidity --example json) \
-    || die "cargo build of the json example failed"
-  PALISADE_JSON="$target/release/examples/json"
-  [ -x "$PALISADE_JSON" ] || die "no binary at $PALISADE_JSON"
+  log "building palisade (release, target dir $target)"
+  (cd "$REPO" && timeout 1800 cargo build --release -q -p palisade) \
+    || die "cargo build of palisade failed"
+  PALISADE_BIN="$target/release/palisade"
+  [ -x "$PALISADE_BIN" ] || die "no binary at $PALISADE_BIN"
 }
 
 # Installs solc-js versions ("$@") with npm under $SHIM_SOLCS_DIR/<ver> (skips present ones).

@@ -29,8 +29,28 @@ class UnresolvedImport(Exception):
 
 
 def resolve(spec: str, importer: Path, root: Path | None) -> Path:
-    if spec.startswith(".") and (importer.parent / spec).exists():
-        return (importer.parent / spec).resolve()
+    """Relative paths against the importing file; other paths, from the importer's directory
+    up to `root` (or to the filesystem root), as `node_modules/<spec>`, `<spec>`, and Foundry's
+    default remapping `lib/<pkg>/src/<rest>` (or `contracts/`) — the lookups `palisade scan`
+    makes — then under `root` as before."""
+    if spec.startswith("."):
+        if (importer.parent / spec).exists():
+            return (importer.parent / spec).resolve()
+        raise UnresolvedImport(f"cannot resolve import {spec!r} from {importer.name}")
+    head, _, rest = spec.partition("/")
+    d = importer.parent.resolve()
+    stop = root.resolve() if root is not None else None
+    while True:
+        cands = [d / "node_modules" / spec, d / spec]
+        if rest:
+            cands += [d / "lib" / head / "src" / rest, d / "lib" / head / "contracts" / rest,
+                      d / "lib" / spec]
+        for cand in cands:
+            if cand.is_file():
+                return cand.resolve()
+        if d == stop or d.parent == d:
+            break
+        d = d.parent
     if root is not None:
         for cand in (root / spec, root / "node_modules" / spec):
             if cand.exists():
@@ -60,16 +80,20 @@ def flatten(entry: Path, root: Path | None) -> str:
     return spdx + "\n" + SPDX.sub("", out)
 
 
-def inline_imports(entry: Path, root: Path | None = None) -> tuple[str, int]:
-    """The entry file with its import directives blanked (line numbers kept) and every file it
-    imports appended after it (Solidity lets a contract refer to one declared later in the
-    same file). Returns the text and the entry's line count: lines past it are imported code."""
+def inline_imports(entry: Path, root: Path | None = None) -> tuple[str, int, int]:
+    """Every file the entry imports (dependencies first, once each, import directives and SPDX
+    lines removed), then the entry file with its import directives blanked (its own lines
+    kept as they are): solc wants a base contract defined before the contract deriving from it.
+    Returns the text, the number of lines before the entry's first line, and the entry's line
+    count: line L of the entry is line offset + L of the text. Files whose inheritance
+    interleaves across an import cycle (a base in one file, derived in the other, and the other
+    way round) cannot be put in any order and fail to compile."""
     entry = entry.resolve()
     text = entry.read_text(encoding="utf-8")
     n = len(text.splitlines())
     deps = [resolve(m.group(1), entry, root) for m in IMPORT.finditer(text)]
     if not deps:
-        return text, n
+        return text, 0, n
     body = IMPORT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     seen: set[Path] = {entry}
     parts: list[str] = []
@@ -82,13 +106,13 @@ def inline_imports(entry: Path, root: Path | None = None) -> tuple[str, int]:
         t = p.read_text(encoding="utf-8")
         for m in IMPORT.finditer(t):
             visit(resolve(m.group(1), p, root))
-        parts.append(f"\n// ---- {p.name}\n" + SPDX.sub("", IMPORT.sub("", t)))
+        part = f"// ---- {p.name}\n" + SPDX.sub("", IMPORT.sub("", t))
+        parts.append(part if part.endswith("\n") else part + "\n")
 
     for d in deps:
         visit(d)
-    if not body.endswith("\n"):
-        body += "\n"
-    return body + "".join(parts), n
+    head = "".join(parts)
+    return head + body, head.count("\n"), n
 
 
 def main() -> None:

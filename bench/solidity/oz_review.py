@@ -3,8 +3,9 @@
 optionally runs Slither on a few flattened files of it.
 
   oz_review.py findings --root DIR --jsonl FINDINGS.jsonl [--version V]
-      Markdown: counts per severity and rule, every high/critical finding with its source line,
-      and the medium findings per rule (count only).
+      Markdown: counts per severity and rule, then every high/critical and every medium
+      finding with its source line (the rows to review). FINDINGS.jsonl: the rows written by
+      palisade_scan.py (`palisade scan --format json`, Solidity rules only).
   oz_review.py slither --root DIR --slither BIN --wrapper solc-wrap.js --solc VER FILE...
       Flattens each FILE (relative to DIR) and runs Slither on it; prints its results per
       impact and detector for each file.
@@ -53,28 +54,28 @@ def cmd_findings(a) -> None:
                                key=lambda x: (SEV_ORDER.index(x[0][1]), x[0][0])):
         print(f"| {rule} | {s} | {n} |")
     print()
-    high = [r for r in rows if r["severity"] in ("critical", "high")]
-    high.sort(key=lambda r: (r["file"], r["line"], r["rule"]))
-    print(f"## High and critical findings ({len(high)})")
-    print()
-    print("| # | location | rule | confidence | message | source line |")
-    print("|---:|---|---|---|---|---|")
     cache: dict[str, list[str]] = {}
-    for i, r in enumerate(high, 1):
-        lines = cache.setdefault(r["file"], (root / r["file"]).read_text(
-            encoding="utf-8", errors="replace").splitlines())
-        src = lines[r["line"] - 1].strip() if 0 < r["line"] <= len(lines) else ""
-        src = src.replace("|", "\\|")[:110]
-        msg = r["message"].replace("|", "\\|")
-        print(f"| {i} | `{r['file']}:{r['line']}` | {r['rule']} | {r['confidence']} | {msg} "
-              f"| `{src}` |")
-    med = [r for r in rows if r["severity"] == "medium"]
-    print()
-    print(f"## Medium findings ({len(med)}), per rule")
-    print()
-    for rule, n in Counter(r["rule"] for r in med).most_common():
-        where = Counter(r["file"] for r in med if r["rule"] == rule).most_common(3)
-        print(f"- {rule}: {n} (most in " + ", ".join(f"`{f}` ({c})" for f, c in where) + ")")
+
+    def table(title: str, sel: list[dict]) -> None:
+        sel.sort(key=lambda r: (r["file"], r["line"], r["rule"]))
+        print(f"## {title} ({len(sel)})")
+        print()
+        if not sel:
+            return
+        print("| # | location | rule | severity | confidence | message | source line |")
+        print("|---:|---|---|---|---|---|---|")
+        for i, r in enumerate(sel, 1):
+            lines = cache.setdefault(r["file"], (root / r["file"]).read_text(
+                encoding="utf-8", errors="replace").splitlines())
+            src = lines[r["line"] - 1].strip() if 0 < r["line"] <= len(lines) else ""
+            src = src.replace("|", "\\|")[:110]
+            msg = r["message"].replace("|", "\\|")
+            print(f"| {i} | `{r['file']}:{r['line']}` | {r['rule']} | {r['severity']} "
+                  f"| {r['confidence']} | {msg} | `{src}` |")
+        print()
+
+    table("High and critical findings", [r for r in rows if r["severity"] in ("critical", "high")])
+    table("Medium findings", [r for r in rows if r["severity"] == "medium"])
 
 
 def cmd_slither(a) -> None:

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side of Palisade's Solidity analyser and Slither on testing/solidity-corpus (or DIR).
+# Palisade is the product: the release binary's `palisade scan DIR --format json`, one scan over
+# the whole tree (imports resolved across files; `.gitignore` honoured as for a user, so the
+# corpus's own `imports/node_modules` is scanned). PALISADE_BIN set skips the cargo build.
 #
 # Usage: bench/solidity/slither-compare.sh [--markdown] [DIR]
 #
@@ -9,7 +12,10 @@
 # Needs the shared solc shim (not part of this repo): $SOLC_SHIM, default
 # ../shared/tools/solc-shim.js next to the repository. Slither gets bench/solidity/solc-wrap.js
 # as its `solc`, which calls the shim. Each file is compiled with the newest installed solc its
-# pragma allows; files no installed version satisfies are skipped by Slither and counted.
+# pragma allows; files no installed version satisfies are skipped by Slither and counted. The
+# shim resolves no imports: a file's imports (relative, `node_modules/`, Foundry `lib/<pkg>/src`)
+# are put before it (line numbers mapped back); a file with an import that does not resolve is
+# not given to Slither and is counted as not analysed.
 # Ground truth: the corpus's `// expect: RULE` comments. Details (every FP/FN) are written to
 # $CACHE/slither-compare-details.json. Bounded: 120 s per Slither file, 45 min in all.
 set -euo pipefail
@@ -40,12 +46,12 @@ fi
 log "slither $("$VENV/bin/slither" --version)"
 # shellcheck disable=SC2086
 install_solcs $SOLC_VERSIONS
-build_palisade_json
+build_palisade
 
 log "running both tools over $CORPUS"
 timeout 2700 python3 "$HERE/slither_compare.py" "${MD[@]}" \
   --corpus "$CORPUS" \
-  --palisade "$PALISADE_JSON" \
+  --palisade "$PALISADE_BIN" \
   --slither "$VENV/bin/slither" \
   --wrapper "$HERE/solc-wrap.js" \
   --solc-versions "$SOLC_VERSIONS" \

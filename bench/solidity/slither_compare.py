@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flatten import UnresolvedImport, inline_imports  # noqa: E402
+from palisade_scan import ScanFailed, describe, run_scan  # noqa: E402
 
 # Palisade rule id -> category
 PALISADE = {
@@ -46,6 +47,7 @@ PALISADE = {
     "sol-controlled-delegatecall": "delegatecall",
     "sol-weak-prng": "weak-randomness",
     "sol-timestamp-equality": "timestamp",
+    "sol-timestamp-dependence": "timestamp",
     "sol-integer-overflow": "overflow",
     "sol-missing-access-control": "access-control",
     "sol-constructor-name": "access-control",
@@ -65,7 +67,10 @@ PALISADE = {
     "sol-uninitialized-storage": "uninitialized-storage",
     "sol-front-runnable-secret": "front-running",
     "sol-approve-front-running": "front-running",
+    "sol-transaction-order": "front-running",
     "sol-push-payment-dos": "dos",
+    "sol-default-visibility": "visibility",  # Slither: no counterpart (solc >= 0.5 rejects it)
+    "sol-short-address": "short-address",  # Slither: no counterpart
     # sol-parse-error: not a vulnerability class; reported apart
 }
 
@@ -197,18 +202,13 @@ def file_lines(p: Path) -> int:
 
 
 def run_palisade(binary: str, root: Path):
-    t0 = time.monotonic()
-    r = subprocess.run([binary, "."], cwd=root, capture_output=True, text=True, timeout=600)
-    wall = time.monotonic() - t0
-    if r.returncode != 0:
-        sys.exit(f"palisade json example failed ({r.returncode}): {r.stderr[-2000:]}")
-    out = []
-    for line in r.stdout.splitlines():
-        if line.strip():
-            d = json.loads(line)
-            d["file"] = os.path.normpath(d["file"]).replace(os.sep, "/")
-            out.append(d)
-    return out, wall, r.stderr.strip()
+    """`palisade scan ROOT --format json` over the whole corpus: one scan, so `imports/` is one
+    project whose imports resolve, as for a user."""
+    try:
+        rows, wall, info = run_scan(binary, root, timeout=600)
+    except (ScanFailed, subprocess.TimeoutExpired) as e:
+        sys.exit(f"palisade scan failed: {e}")
+    return rows, wall, describe(info, wall)
 
 
 def _lines_of(el: dict) -> list[int]:
@@ -243,9 +243,9 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             out = Path(tmp) / "out.json"
             if out.exists():
                 out.unlink()
-            # the shim reads one file and resolves no imports: append what it imports
+            # the shim reads one file and resolves no imports: put what it imports before it
             try:
-                src, n_lines = inline_imports(p)
+                src, offset, n_lines = inline_imports(p, root)
             except UnresolvedImport as e:
                 status[rel] = (f"skipped: {e}", None)
                 log(f"  slither {rel}: skipped ({e})")
@@ -253,7 +253,7 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             work = Path(tmp) / "src" / p.name
             work.parent.mkdir(exist_ok=True)
             work.write_text(src, encoding="utf-8")
-            note = " (imports appended)" if src != text else ""
+            note = " (imports prepended)" if offset else ""
             env = dict(os.environ, SHIM_SOLC_VERSION=ver)
             t0 = time.monotonic()
             try:
@@ -284,14 +284,15 @@ def run_slither(slither: str, wrapper: str, root: Path, installed: list[str], ti
             n = 0
             for res in (data.get("results") or {}).get("detectors", []):
                 raw = slither_lines(res)
-                if raw and min(raw) > n_lines:
-                    continue  # entirely in an appended (imported) file: scored with that file
+                own = sorted(x - offset for x in raw if offset < x <= offset + n_lines)
+                if raw and not own:
+                    continue  # entirely in prepended (imported) code: scored with that file
                 findings.append({
                     "file": rel,
                     "check": res.get("check"),
                     "impact": res.get("impact"),
                     "confidence": res.get("confidence"),
-                    "lines": sorted(x for x in slither_lines(res) if x <= n_lines),
+                    "lines": own,
                     "description": (res.get("description") or "").strip().splitlines()[0][:200]
                     if res.get("description") else "",
                 })
@@ -350,7 +351,7 @@ def pct(a: int, b: int) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", required=True, type=Path)
-    ap.add_argument("--palisade", required=True, help="the built `json` example binary")
+    ap.add_argument("--palisade", required=True, help="the release `palisade` binary")
     ap.add_argument("--slither", required=True, help="the slither executable")
     ap.add_argument("--wrapper", required=True, help="solc-wrap.js (poses as solc)")
     ap.add_argument("--solc-versions", required=True, help="space-separated installed versions")
@@ -438,7 +439,7 @@ def main() -> None:
                  tot["stp"], tot["sfp"], tot["sfn"], tot["sdup"], pct(tot["stp"], tot["exp"]),
                  pct(tot["stp"], tot["stp"] + tot["sfp"])])
     print()
-    print("P = Palisade (palisade-solidity), S = Slither; TP/FP/FN per (file, line, category); "
+    print("P = Palisade (`palisade scan`), S = Slither; TP/FP/FN per (file, line, category); "
           "S.dup = extra Slither reports of an already matched bug (not counted as FP)")
     if a.markdown:
         print("| " + " | ".join(hdr) + " |")
