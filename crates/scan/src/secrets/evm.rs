@@ -163,6 +163,27 @@ fn tail_tokens(text: &str) -> Vec<String> {
     }
 }
 
+/// Is `tokens[i]` (`private`) the visibility modifier of a declaration
+/// (`uint256 private constant HALF_N = 0x…`, `private static final`, `private readonly`) rather
+/// than a word about a private key? Curve parameters and other public constants are declared
+/// that way; a key declared that way is still caught by its name (`DEPLOYER_PRIVATE_KEY`).
+fn is_visibility_keyword(tokens: &[String], i: usize) -> bool {
+    let next = tokens.get(i + 1).map(String::as_str);
+    let prev = i
+        .checked_sub(1)
+        .and_then(|p| tokens.get(p))
+        .map(String::as_str);
+    matches!(
+        next,
+        Some("constant" | "immutable" | "static" | "final" | "readonly" | "const")
+    ) || prev.is_some_and(|p| {
+        ["uint", "int", "bytes"].iter().any(|ty| {
+            p.strip_prefix(ty)
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        }) || p == "address"
+    })
+}
+
 fn classify(src: &Source<'_>, start: usize) -> Context {
     let line = src.line_range(start);
     let prefix = src.slice(line.start..start);
@@ -201,10 +222,14 @@ fn classify(src: &Source<'_>, start: usize) -> Context {
             tokens = name_tokens(name_before(src.slice(prev).trim_end()));
         }
     }
-    let strong_prefix = has_any(
-        &prefix_tokens,
-        &["private", "priv", "privkey", "privatekey", "secret"],
-    );
+    let strong_prefix = prefix_tokens
+        .iter()
+        .enumerate()
+        .any(|(i, t)| match t.as_str() {
+            "priv" | "privkey" | "privatekey" | "secret" => true,
+            "private" => !is_visibility_keyword(&prefix_tokens, i),
+            _ => false,
+        });
     if tokens
         .iter()
         .any(|t| t == "jwt" || t == "jwtsecret" || t == "authrpc")
