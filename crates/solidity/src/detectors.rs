@@ -248,6 +248,9 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         return;
     }
     if f.has_modifier_like(LOCK_WORDS) {
+        if !model::is_protected(inp.unit, f) && cross_function_reentrancy(inp, f, out) {
+            return;
+        }
         read_only_reentrancy(inp, f, out);
         return;
     }
@@ -272,6 +275,101 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             if value { " with ETH" } else { "" },
         ));
     }
+}
+
+/// State variables written after `call` in `f` (in event order).
+fn written_after(inp: &Input<'_>, f: &Function<'_>, call: &Node) -> Vec<String> {
+    let ev = events(inp.unit, f);
+    let Some((i, e)) = ev
+        .iter()
+        .enumerate()
+        .find(|(_, e)| std::ptr::eq(e.node, call))
+    else {
+        return Vec::new();
+    };
+    let mut vars: Vec<String> = Vec::new();
+    for (j, w) in ev.iter().enumerate() {
+        if let EventKind::StateWrite { var } = &w.kind {
+            if j != i && model::after(e, i, w, j) && !is_restore(f, w.node) && !vars.contains(var) {
+                vars.push(var.clone());
+            }
+        }
+    }
+    vars
+}
+
+/// Cross-function reentrancy past a lock: `f` holds a lock-named modifier, makes a full-gas
+/// external call and writes `x` afterwards, while another public state-changing function
+/// without the lock (and without access control) reads `x` and writes state — the callee
+/// re-enters that function and acts on the stale `x` (moves a balance `f` is about to zero).
+fn cross_function_reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) -> bool {
+    let Some((call, _, _, value)) = call_then_write(inp, f) else {
+        return false;
+    };
+    let vars = written_after(inp, f, call);
+    let c = &inp.unit.contracts[f.contract];
+    let hit = c
+        .linear
+        .iter()
+        .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+        .filter(|g| {
+            !std::ptr::eq(*g, f)
+                && g.is_entry()
+                && g.changes_state()
+                && g.name != f.name
+                && !g.has_modifier_like(LOCK_WORDS)
+                && !model::is_protected(inp.unit, g)
+        })
+        .find_map(|g| {
+            let b = g.body?;
+            // a function that checks the lock itself
+            if b.any(&|n| {
+                n.is_token(TK::Identifier) && {
+                    let t = n.text.to_ascii_lowercase();
+                    t.contains("reentran") || t.contains("locked") || t.contains("mutex")
+                }
+            }) {
+                return None;
+            }
+            // it decides on the value (a condition) or moves it (the right side of an
+            // assignment, a local's value); `x[a] += v` alone only adds to it
+            let uses = |n: &Node, v: &str| n.any(&|i| i.is_token(TK::Identifier) && i.text == v);
+            let conds = conditions(b);
+            let var = vars.iter().find(|v| {
+                conds.iter().any(|c| uses(c, v))
+                    || b.any(&|n| {
+                        (n.is(NK::AssignmentExpression)
+                            && n.child(EdgeLabel::RightOperand).is_some_and(|r| uses(r, v)))
+                            || (n.is(NK::VariableDeclarationStatement)
+                                && model::decl_value(n).is_some_and(|r| uses(r, v)))
+                    })
+            })?;
+            // it acts on the value: pays out, or writes state other than by adding to it
+            // (a deposit's `x[a] += msg.value` gains nothing from a stale `x`)
+            events(inp.unit, g)
+                .iter()
+                .any(|e| match e.kind {
+                    EventKind::StateWrite { .. } => {
+                        !(e.node.is(NK::AssignmentExpression)
+                            && e.node.children.iter().any(|c| c.is_token(TK::PlusEqual)))
+                    }
+                    EventKind::ExternalCall { .. } => true,
+                })
+                .then(|| (g, var.clone()))
+        });
+    let Some((g, var)) = hit else {
+        return false;
+    };
+    let rule = if value {
+        "sol-reentrancy-eth"
+    } else {
+        "sol-reentrancy-no-eth"
+    };
+    push(out, rule, call, format!(
+        "`{}` is locked but writes `{var}` after this external call; `{}` has no lock, reads `{var}` and changes state: the callee can re-enter it with the old value (cross-function reentrancy)",
+        f.name, g.name
+    ));
+    true
 }
 
 /// A locked function leaves state stale during an external call; a public view function of
