@@ -53,10 +53,12 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         overflow(inp, f, body, out);
         unchecked_block(inp, f, body, out);
         unbounded_loop(inp, f, body, out);
+        clears_unbounded_array(inp, f, body, out);
         incorrect_equality(body, out);
         approve(f, out);
         front_run_secret(inp, f, body, out);
         push_payment_dos(inp, f, body, out);
+        loop_payment_dos(inp, f, body, out);
         timestamp_dependence(inp, f, body, out);
         default_visibility(inp, f, out);
         transaction_order(inp, f, out);
@@ -1808,9 +1810,7 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
         let reverts_on_failure = match m {
             "transfer" => call_args(c).len() == 1,
             // `require(x.send(v))` / `require(ok)` after a call are the same trap
-            "send" | "call" => conditions(body)
-                .iter()
-                .any(|cond| cond.any(&|n| std::ptr::eq(n, c))),
+            "send" | "call" => must_succeed(body, c, &reverting_guards(body)),
             _ => false,
         };
         if !reverts_on_failure
@@ -1852,6 +1852,154 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
             ));
         }
     }
+}
+
+/// `for (..) { recipients[i].transfer(v); }` / `require(list[i].send(v))`: a payment that must
+/// succeed, inside a loop, to addresses any caller can add to a stored list — one recipient
+/// that rejects ETH makes every iteration (the whole payout) revert, for everyone.
+fn loop_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    let mut loops = Vec::new();
+    body.find_all(
+        &|n| n.is(NK::ForStatement) || n.is(NK::WhileStatement) || n.is(NK::DoWhileStatement),
+        &mut loops,
+    );
+    let guards = reverting_guards(body);
+    let mut seen = Vec::new();
+    for l in loops {
+        for c in calls(l) {
+            if seen.contains(&c.start) {
+                continue;
+            }
+            let Some((base, m)) = called_member(c) else {
+                continue;
+            };
+            let reverts_on_failure = match m {
+                "transfer" => call_args(c).len() == 1,
+                "send" | "call" => must_succeed(body, c, &guards),
+                _ => false,
+            };
+            if !reverts_on_failure
+                || !matches!(
+                    external_call(inp.unit, f, c),
+                    Some(EventKind::ExternalCall { value: true, .. })
+                )
+            {
+                continue;
+            }
+            // the recipient comes out of a stored list: `list[i]`, `list[i].addr`, or a local
+            // read from one (`address a = list[i];`)
+            let from_list = |n: &Node| -> Option<String> {
+                if !n.any(&|x| x.is(NK::IndexAccessExpression)) {
+                    return None;
+                }
+                let r = root_ident(n)?;
+                let v = inp.unit.state_var(f.contract, &r.text)?;
+                (v.ty.ends_with("[]") || v.ty.starts_with("mapping(")).then(|| v.name.clone())
+            };
+            let list = from_list(base).or_else(|| {
+                let r = root_ident(base)?;
+                let v = f.local(&r.text)?;
+                from_list(model::decl_value(v.node)?)
+            });
+            let Some(list) = list else { continue };
+            // any caller can put themselves on the list
+            let joins = inp.unit.contracts[f.contract]
+                .linear
+                .iter()
+                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+                .find(|g| {
+                    g.is_entry()
+                        && !model::is_protected(inp.unit, g)
+                        && g.body.is_some_and(|b| {
+                            calls(b).iter().any(|x| {
+                                called_member(x).is_some_and(|(xb, xm)| {
+                                    xm == "push"
+                                        && root_ident(xb).is_some_and(|r| r.text == list)
+                                        && mentions_sender(x)
+                                })
+                            }) || b.any(&|n| {
+                                n.is(NK::AssignmentExpression)
+                                    && n.child(EdgeLabel::LeftOperand).is_some_and(|l| {
+                                        root_ident(l).is_some_and(|r| r.text == list)
+                                    })
+                                    && n.child(EdgeLabel::RightOperand)
+                                        .is_some_and(mentions_sender)
+                            })
+                        })
+                });
+            if let Some(g) = joins {
+                seen.push(c.start);
+                push(out, "sol-push-payment-dos", c, format!(
+                    "`{}` pays every entry of `{list}` in a loop and reverts if one payment fails; anyone can join `{list}` through `{}`, and one contract that rejects ETH blocks the payout for all",
+                    f.name, g.name
+                ));
+            }
+        }
+    }
+}
+
+/// Conditions whose failure reverts: `require`/`assert` arguments, and `if` conditions whose
+/// branch throws or reverts (`if (!to.send(v)) throw;`).
+fn reverting_guards(body: &Node) -> Vec<&Node> {
+    let reverts = |b: &Node| {
+        b.any(&|n| {
+            n.is(NK::ThrowStatement)
+                || n.is(NK::RevertStatement)
+                || (n.is(NK::FunctionCallExpression)
+                    && n.child(EdgeLabel::Operand)
+                        .is_some_and(|o| is_ident(o, "revert")))
+        })
+    };
+    let mut out = Vec::new();
+    body.walk(&mut |n| {
+        if n.is(NK::IfStatement) {
+            if let (Some(c), Some(b)) = (n.child(EdgeLabel::Condition), n.child(EdgeLabel::Body)) {
+                if reverts(b) {
+                    out.push(c);
+                }
+            }
+        } else if n.is(NK::FunctionCallExpression)
+            && n.child(EdgeLabel::Operand)
+                .is_some_and(|o| is_ident(o, "require") || is_ident(o, "assert"))
+        {
+            if let Some(first) = call_args(n).first() {
+                out.push(*first);
+            }
+        }
+        true
+    });
+    out
+}
+
+/// The `send`/`call` must succeed: it sits in a reverting guard, or its success flag
+/// (`(bool ok, ) = ..`, `bool ok = ..`) is checked by one later.
+fn must_succeed(body: &Node, call: &Node, guards: &[&Node]) -> bool {
+    if guards.iter().any(|g| g.any(&|n| std::ptr::eq(n, call))) {
+        return true;
+    }
+    let mut flag: Option<(usize, String)> = None;
+    body.walk(&mut |n| {
+        if flag.is_none()
+            && (n.is(NK::TupleDeconstructionStatement) || n.is(NK::VariableDeclarationStatement))
+            && n.any(&|c| std::ptr::eq(c, call))
+        {
+            let mut ids = Vec::new();
+            n.find_all(
+                &|c| c.is_token(TK::Identifier) && c.label == EdgeLabel::Name,
+                &mut ids,
+            );
+            flag = ids.first().map(|i| (n.end, i.text.clone()));
+        }
+        flag.is_none()
+    });
+    flag.is_some_and(|(end, name)| {
+        guards
+            .iter()
+            .any(|g| g.start > end && g.any(&|n| is_ident(n, &name)))
+    })
 }
 
 /// A call that can move ETH out: value calls, `send`, delegatecalls, self-destruct.
@@ -2078,26 +2226,7 @@ fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
             if inp.unit.state_var(f.contract, &arr.text).is_none() {
                 continue;
             }
-            // who can grow it: a public function without access control that pushes to it
-            let grower = inp.unit.contracts[f.contract]
-                .linear
-                .iter()
-                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
-                .find(|g| {
-                    g.is_entry()
-                        && g.body.is_some_and(|gb| {
-                            calls(gb).iter().any(|c| {
-                                c.child(EdgeLabel::Operand).and_then(member).is_some_and(
-                                    |(b, m)| {
-                                        m == "push"
-                                            && root_ident(b).is_some_and(|r| r.text == arr.text)
-                                    },
-                                )
-                            })
-                        })
-                        && !model::is_protected(inp.unit, g)
-                });
-            if let Some(g) = grower {
+            if let Some(g) = grower(inp, f, &arr.text) {
                 push(
                     out,
                     "sol-unbounded-loop",
@@ -2109,6 +2238,103 @@ fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
                 );
                 return;
             }
+        }
+    }
+}
+
+/// A public function without access control that grows the state array `arr`: `arr.push(..)`,
+/// or (before 0.6) `arr.length++` / `arr.length += n` / `arr[arr.length++] = ..`.
+fn grower<'a>(inp: &'a Input<'a>, f: &Function<'_>, arr: &str) -> Option<&'a Function<'a>> {
+    let is_len = |n: &Node| {
+        member(n)
+            .is_some_and(|(b, m)| m == "length" && root_ident(b).is_some_and(|r| r.text == arr))
+    };
+    inp.unit.contracts[f.contract]
+        .linear
+        .iter()
+        .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+        .find(|g| {
+            g.is_entry()
+                && g.body.is_some_and(|gb| {
+                    calls(gb).iter().any(|c| {
+                        c.child(EdgeLabel::Operand)
+                            .and_then(member)
+                            .is_some_and(|(b, m)| {
+                                m == "push" && root_ident(b).is_some_and(|r| r.text == arr)
+                            })
+                    }) || gb.any(&|n| {
+                        (n.is(NK::PostfixExpression) || n.is(NK::PrefixExpression))
+                            && n.children.iter().any(|c| c.is_token(TK::PlusPlus))
+                            && n.child(EdgeLabel::Operand).is_some_and(is_len)
+                            || n.is(NK::AssignmentExpression)
+                                && n.children.iter().any(|c| c.is_token(TK::PlusEqual))
+                                && n.child(EdgeLabel::LeftOperand).is_some_and(is_len)
+                    })
+                })
+                && !model::is_protected(inp.unit, g)
+        })
+}
+
+/// Clearing a whole dynamic state array that anyone can grow — `delete arr`, `arr.length = 0`
+/// (before 0.6) or `arr = new T[](0)` — zeroes every slot in one transaction: an attacker who
+/// grows the array past the block gas limit makes the reset (and the round it ends) impossible.
+fn clears_unbounded_array(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    let state_array = |n: &Node| -> Option<String> {
+        if !n.is_token(TK::Identifier) || f.param(&n.text).is_some() || f.local(&n.text).is_some() {
+            return None;
+        }
+        inp.unit
+            .state_var(f.contract, &n.text)
+            .filter(|v| v.ty.ends_with("[]") && !v.constant)
+            .map(|v| v.name.clone())
+    };
+    let mut hits: Vec<(&Node, String)> = Vec::new();
+    body.walk(&mut |n| {
+        let cleared = if n.is(NK::PrefixExpression)
+            && n.children.iter().any(|c| c.is_token(TK::DeleteKeyword))
+        {
+            n.child(EdgeLabel::Operand).and_then(&state_array)
+        } else if n.is(NK::AssignmentExpression) && n.children.iter().any(|c| c.is_token(TK::Equal))
+        {
+            let l = n.child(EdgeLabel::LeftOperand);
+            let r = n.child(EdgeLabel::RightOperand);
+            match (l, r) {
+                // `arr.length = 0`
+                (Some(l), Some(r)) if r.compact() == "0" => member(l)
+                    .filter(|(_, m)| *m == "length")
+                    .and_then(|(b, _)| state_array(b)),
+                // `arr = new T[](..)`
+                (Some(l), Some(r))
+                    if r.is(NK::FunctionCallExpression)
+                        && r.child(EdgeLabel::Operand)
+                            .is_some_and(|o| o.is(NK::NewExpression)) =>
+                {
+                    state_array(l)
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(a) = cleared {
+            hits.push((n, a));
+        }
+        true
+    });
+    for (n, arr) in hits {
+        if let Some(g) = grower(inp, f, &arr) {
+            push(
+                out,
+                "sol-unbounded-loop",
+                n,
+                format!(
+                    "`{}` clears all of `{arr}` at once, and anyone can grow `{arr}` through `{}`: past the block gas limit the reset can never run",
+                    f.name, g.name
+                ),
+            );
         }
     }
 }
