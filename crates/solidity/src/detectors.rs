@@ -1770,16 +1770,21 @@ fn constructor_name(inp: &Input<'_>, out: &mut Vec<Issue>) {
 /// A public function pays whoever first presents the preimage of a stored hash: the answer is
 /// visible in the mempool and can be copied with a higher gas price.
 fn front_run_secret(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
-    if !f.is_entry() || f.params.is_empty() {
+    if !f.is_entry() {
         return;
     }
+    // the submitted value: a parameter, or the raw calldata (`sha256(msg.data) < target`)
+    let submitted = |i: &Node| {
+        (i.is_token(TK::Identifier) && f.param(&i.text).is_some()) || is_member(i, "msg", "data")
+    };
     let reveals = conditions(body).into_iter().find(|c| {
         c.any(&|n| {
-            n.is(NK::EqualityExpression)
+            // `hash(answer) == stored`, or a proof-of-work bound `hash(answer) < target`
+            (n.is(NK::EqualityExpression) || n.is(NK::InequalityExpression))
                 && n.children.iter().any(|o| {
                     matches!(o.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
                         && hashes(o)
-                        && o.any(&|i| i.is_token(TK::Identifier) && f.param(&i.text).is_some())
+                        && o.any(&submitted)
                 })
         })
     });
@@ -2469,6 +2474,19 @@ fn transaction_order(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         if var.constant || !(var.ty.starts_with("uint") || var.ty.starts_with("int")) {
             continue;
         }
+        // a reset of the amount (`reward = msg.value`), not an accumulation
+        let resets = |g: &Function<'_>, n: &Node| {
+            n.is(NK::AssignmentExpression)
+                && has_op(n, TK::Equal)
+                && n.child(EdgeLabel::LeftOperand)
+                    .is_some_and(|l| is_ident(l, &amount.text))
+                && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                    r.any(&|x| {
+                        is_member(x, "msg", "value")
+                            || x.is_token(TK::Identifier) && g.param(&x.text).is_some()
+                    })
+                })
+        };
         let setter = contract
             .linear
             .iter()
@@ -2476,22 +2494,25 @@ fn transaction_order(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             .find(|g| {
                 g.is_entry()
                     && !std::ptr::eq(*g, f)
-                    && g.body.is_some_and(|b| {
-                        b.any(&|n| {
-                            // a reset of the amount (`reward = msg.value`), not an accumulation
-                            n.is(NK::AssignmentExpression)
-                                && has_op(n, TK::Equal)
-                                && n.child(EdgeLabel::LeftOperand)
-                                    .is_some_and(|l| is_ident(l, &amount.text))
-                                && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
-                                    r.any(&|x| {
-                                        is_member(x, "msg", "value")
-                                            || x.is_token(TK::Identifier)
-                                                && g.param(&x.text).is_some()
-                                    })
-                                })
-                        })
+                    && g.body.is_some_and(|b| b.any(&|n| resets(g, n)))
+            })
+            .or_else(|| {
+                // the same function (a fallback serving both the owner and the solvers) resets
+                // the amount on a branch exclusive with the payment
+                let exclusive = |w: &model::Event<'_>| {
+                    e.branches
+                        .iter()
+                        .any(|(id, arm)| w.branches.iter().any(|(i2, a2)| id == i2 && arm != a2))
+                };
+                events(inp.unit, f)
+                    .iter()
+                    .any(|w| {
+                        w.local
+                            && matches!(&w.kind, EventKind::StateWrite { var } if *var == amount.text)
+                            && resets(f, w.node)
+                            && exclusive(w)
                     })
+                    .then_some(f)
             });
         if let Some(g) = setter {
             push(out, "sol-transaction-order", e.node, format!(
