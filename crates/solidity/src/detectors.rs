@@ -1826,14 +1826,30 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
         {
             continue;
         }
-        let Some(to) = root_ident(base) else { continue };
+        let Some(mut to) = root_ident(base) else {
+            continue;
+        };
+        let mut base = base;
+        // a local copy of the stored recipient (`address previous = king;`)
+        if let Some(v) = f.local(&to.text) {
+            match model::decl_value(v.node) {
+                Some(val) if val.is_token(TK::Identifier) || val.is(NK::MemberAccessExpression) => {
+                    let Some(r) = root_ident(val) else { continue };
+                    to = r;
+                    base = val;
+                }
+                _ => continue,
+            }
+        }
         if f.param(&to.text).is_some() || f.local(&to.text).is_some() {
             continue;
         }
         if inp.unit.state_var(f.contract, &to.text).is_none() {
             continue;
         }
-        // somebody can make themselves the recipient
+        // somebody can make themselves the recipient (`leader = msg.sender`, or the field
+        // paid: `highest.bidder = msg.sender`)
+        let paid = base.compact();
         let takeover = inp.unit.contracts[f.contract]
             .linear
             .iter()
@@ -1844,7 +1860,7 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
                         b.any(&|n| {
                             n.is(NK::AssignmentExpression)
                                 && n.child(EdgeLabel::LeftOperand)
-                                    .is_some_and(|l| is_ident(l, &to.text))
+                                    .is_some_and(|l| is_ident(l, &to.text) || l.compact() == paid)
                                 && n.child(EdgeLabel::RightOperand)
                                     .is_some_and(mentions_sender)
                         })
@@ -1853,7 +1869,7 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
         if takeover {
             push(out, "sol-push-payment-dos", c, format!(
                 "`{}` must pay `{}` to proceed, and any caller can become `{}`: a contract that rejects ETH blocks it for good",
-                f.name, to.text, to.text
+                f.name, paid, paid
             ));
         }
     }
