@@ -53,10 +53,12 @@ pub fn run(inp: &Input<'_>, out: &mut Vec<Issue>) {
         overflow(inp, f, body, out);
         unchecked_block(inp, f, body, out);
         unbounded_loop(inp, f, body, out);
+        clears_unbounded_array(inp, f, body, out);
         incorrect_equality(body, out);
         approve(f, out);
         front_run_secret(inp, f, body, out);
         push_payment_dos(inp, f, body, out);
+        loop_payment_dos(inp, f, body, out);
         timestamp_dependence(inp, f, body, out);
         default_visibility(inp, f, out);
         transaction_order(inp, f, out);
@@ -248,6 +250,9 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         return;
     }
     if f.has_modifier_like(LOCK_WORDS) {
+        if !model::is_protected(inp.unit, f) && cross_function_reentrancy(inp, f, out) {
+            return;
+        }
         read_only_reentrancy(inp, f, out);
         return;
     }
@@ -272,6 +277,101 @@ fn reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             if value { " with ETH" } else { "" },
         ));
     }
+}
+
+/// State variables written after `call` in `f` (in event order).
+fn written_after(inp: &Input<'_>, f: &Function<'_>, call: &Node) -> Vec<String> {
+    let ev = events(inp.unit, f);
+    let Some((i, e)) = ev
+        .iter()
+        .enumerate()
+        .find(|(_, e)| std::ptr::eq(e.node, call))
+    else {
+        return Vec::new();
+    };
+    let mut vars: Vec<String> = Vec::new();
+    for (j, w) in ev.iter().enumerate() {
+        if let EventKind::StateWrite { var } = &w.kind {
+            if j != i && model::after(e, i, w, j) && !is_restore(f, w.node) && !vars.contains(var) {
+                vars.push(var.clone());
+            }
+        }
+    }
+    vars
+}
+
+/// Cross-function reentrancy past a lock: `f` holds a lock-named modifier, makes a full-gas
+/// external call and writes `x` afterwards, while another public state-changing function
+/// without the lock (and without access control) reads `x` and writes state — the callee
+/// re-enters that function and acts on the stale `x` (moves a balance `f` is about to zero).
+fn cross_function_reentrancy(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) -> bool {
+    let Some((call, _, _, value)) = call_then_write(inp, f) else {
+        return false;
+    };
+    let vars = written_after(inp, f, call);
+    let c = &inp.unit.contracts[f.contract];
+    let hit = c
+        .linear
+        .iter()
+        .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+        .filter(|g| {
+            !std::ptr::eq(*g, f)
+                && g.is_entry()
+                && g.changes_state()
+                && g.name != f.name
+                && !g.has_modifier_like(LOCK_WORDS)
+                && !model::is_protected(inp.unit, g)
+        })
+        .find_map(|g| {
+            let b = g.body?;
+            // a function that checks the lock itself
+            if b.any(&|n| {
+                n.is_token(TK::Identifier) && {
+                    let t = n.text.to_ascii_lowercase();
+                    t.contains("reentran") || t.contains("locked") || t.contains("mutex")
+                }
+            }) {
+                return None;
+            }
+            // it decides on the value (a condition) or moves it (the right side of an
+            // assignment, a local's value); `x[a] += v` alone only adds to it
+            let uses = |n: &Node, v: &str| n.any(&|i| i.is_token(TK::Identifier) && i.text == v);
+            let conds = conditions(b);
+            let var = vars.iter().find(|v| {
+                conds.iter().any(|c| uses(c, v))
+                    || b.any(&|n| {
+                        (n.is(NK::AssignmentExpression)
+                            && n.child(EdgeLabel::RightOperand).is_some_and(|r| uses(r, v)))
+                            || (n.is(NK::VariableDeclarationStatement)
+                                && model::decl_value(n).is_some_and(|r| uses(r, v)))
+                    })
+            })?;
+            // it acts on the value: pays out, or writes state other than by adding to it
+            // (a deposit's `x[a] += msg.value` gains nothing from a stale `x`)
+            events(inp.unit, g)
+                .iter()
+                .any(|e| match e.kind {
+                    EventKind::StateWrite { .. } => {
+                        !(e.node.is(NK::AssignmentExpression)
+                            && e.node.children.iter().any(|c| c.is_token(TK::PlusEqual)))
+                    }
+                    EventKind::ExternalCall { .. } => true,
+                })
+                .then(|| (g, var.clone()))
+        });
+    let Some((g, var)) = hit else {
+        return false;
+    };
+    let rule = if value {
+        "sol-reentrancy-eth"
+    } else {
+        "sol-reentrancy-no-eth"
+    };
+    push(out, rule, call, format!(
+        "`{}` is locked but writes `{var}` after this external call; `{}` has no lock, reads `{var}` and changes state: the callee can re-enter it with the old value (cross-function reentrancy)",
+        f.name, g.name
+    ));
+    true
 }
 
 /// A locked function leaves state stale during an external call; a public view function of
@@ -1670,16 +1770,21 @@ fn constructor_name(inp: &Input<'_>, out: &mut Vec<Issue>) {
 /// A public function pays whoever first presents the preimage of a stored hash: the answer is
 /// visible in the mempool and can be copied with a higher gas price.
 fn front_run_secret(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
-    if !f.is_entry() || f.params.is_empty() {
+    if !f.is_entry() {
         return;
     }
+    // the submitted value: a parameter, or the raw calldata (`sha256(msg.data) < target`)
+    let submitted = |i: &Node| {
+        (i.is_token(TK::Identifier) && f.param(&i.text).is_some()) || is_member(i, "msg", "data")
+    };
     let reveals = conditions(body).into_iter().find(|c| {
         c.any(&|n| {
-            n.is(NK::EqualityExpression)
+            // `hash(answer) == stored`, or a proof-of-work bound `hash(answer) < target`
+            (n.is(NK::EqualityExpression) || n.is(NK::InequalityExpression))
                 && n.children.iter().any(|o| {
                     matches!(o.label, EdgeLabel::LeftOperand | EdgeLabel::RightOperand)
                         && hashes(o)
-                        && o.any(&|i| i.is_token(TK::Identifier) && f.param(&i.text).is_some())
+                        && o.any(&submitted)
                 })
         })
     });
@@ -1710,9 +1815,7 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
         let reverts_on_failure = match m {
             "transfer" => call_args(c).len() == 1,
             // `require(x.send(v))` / `require(ok)` after a call are the same trap
-            "send" | "call" => conditions(body)
-                .iter()
-                .any(|cond| cond.any(&|n| std::ptr::eq(n, c))),
+            "send" | "call" => must_succeed(body, c, &reverting_guards(body)),
             _ => false,
         };
         if !reverts_on_failure
@@ -1723,14 +1826,30 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
         {
             continue;
         }
-        let Some(to) = root_ident(base) else { continue };
+        let Some(mut to) = root_ident(base) else {
+            continue;
+        };
+        let mut base = base;
+        // a local copy of the stored recipient (`address previous = king;`)
+        if let Some(v) = f.local(&to.text) {
+            match model::decl_value(v.node) {
+                Some(val) if val.is_token(TK::Identifier) || val.is(NK::MemberAccessExpression) => {
+                    let Some(r) = root_ident(val) else { continue };
+                    to = r;
+                    base = val;
+                }
+                _ => continue,
+            }
+        }
         if f.param(&to.text).is_some() || f.local(&to.text).is_some() {
             continue;
         }
         if inp.unit.state_var(f.contract, &to.text).is_none() {
             continue;
         }
-        // somebody can make themselves the recipient
+        // somebody can make themselves the recipient (`leader = msg.sender`, or the field
+        // paid: `highest.bidder = msg.sender`)
+        let paid = base.compact();
         let takeover = inp.unit.contracts[f.contract]
             .linear
             .iter()
@@ -1741,7 +1860,7 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
                         b.any(&|n| {
                             n.is(NK::AssignmentExpression)
                                 && n.child(EdgeLabel::LeftOperand)
-                                    .is_some_and(|l| is_ident(l, &to.text))
+                                    .is_some_and(|l| is_ident(l, &to.text) || l.compact() == paid)
                                 && n.child(EdgeLabel::RightOperand)
                                     .is_some_and(mentions_sender)
                         })
@@ -1750,10 +1869,158 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
         if takeover {
             push(out, "sol-push-payment-dos", c, format!(
                 "`{}` must pay `{}` to proceed, and any caller can become `{}`: a contract that rejects ETH blocks it for good",
-                f.name, to.text, to.text
+                f.name, paid, paid
             ));
         }
     }
+}
+
+/// `for (..) { recipients[i].transfer(v); }` / `require(list[i].send(v))`: a payment that must
+/// succeed, inside a loop, to addresses any caller can add to a stored list — one recipient
+/// that rejects ETH makes every iteration (the whole payout) revert, for everyone.
+fn loop_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    let mut loops = Vec::new();
+    body.find_all(
+        &|n| n.is(NK::ForStatement) || n.is(NK::WhileStatement) || n.is(NK::DoWhileStatement),
+        &mut loops,
+    );
+    let guards = reverting_guards(body);
+    let mut seen = Vec::new();
+    for l in loops {
+        for c in calls(l) {
+            if seen.contains(&c.start) {
+                continue;
+            }
+            let Some((base, m)) = called_member(c) else {
+                continue;
+            };
+            let reverts_on_failure = match m {
+                "transfer" => call_args(c).len() == 1,
+                "send" | "call" => must_succeed(body, c, &guards),
+                _ => false,
+            };
+            if !reverts_on_failure
+                || !matches!(
+                    external_call(inp.unit, f, c),
+                    Some(EventKind::ExternalCall { value: true, .. })
+                )
+            {
+                continue;
+            }
+            // the recipient comes out of a stored list: `list[i]`, `list[i].addr`, or a local
+            // read from one (`address a = list[i];`)
+            let from_list = |n: &Node| -> Option<String> {
+                if !n.any(&|x| x.is(NK::IndexAccessExpression)) {
+                    return None;
+                }
+                let r = root_ident(n)?;
+                let v = inp.unit.state_var(f.contract, &r.text)?;
+                (v.ty.ends_with("[]") || v.ty.starts_with("mapping(")).then(|| v.name.clone())
+            };
+            let list = from_list(base).or_else(|| {
+                let r = root_ident(base)?;
+                let v = f.local(&r.text)?;
+                from_list(model::decl_value(v.node)?)
+            });
+            let Some(list) = list else { continue };
+            // any caller can put themselves on the list
+            let joins = inp.unit.contracts[f.contract]
+                .linear
+                .iter()
+                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+                .find(|g| {
+                    g.is_entry()
+                        && !model::is_protected(inp.unit, g)
+                        && g.body.is_some_and(|b| {
+                            calls(b).iter().any(|x| {
+                                called_member(x).is_some_and(|(xb, xm)| {
+                                    xm == "push"
+                                        && root_ident(xb).is_some_and(|r| r.text == list)
+                                        && mentions_sender(x)
+                                })
+                            }) || b.any(&|n| {
+                                n.is(NK::AssignmentExpression)
+                                    && n.child(EdgeLabel::LeftOperand).is_some_and(|l| {
+                                        root_ident(l).is_some_and(|r| r.text == list)
+                                    })
+                                    && n.child(EdgeLabel::RightOperand)
+                                        .is_some_and(mentions_sender)
+                            })
+                        })
+                });
+            if let Some(g) = joins {
+                seen.push(c.start);
+                push(out, "sol-push-payment-dos", c, format!(
+                    "`{}` pays every entry of `{list}` in a loop and reverts if one payment fails; anyone can join `{list}` through `{}`, and one contract that rejects ETH blocks the payout for all",
+                    f.name, g.name
+                ));
+            }
+        }
+    }
+}
+
+/// Conditions whose failure reverts: `require`/`assert` arguments, and `if` conditions whose
+/// branch throws or reverts (`if (!to.send(v)) throw;`).
+fn reverting_guards(body: &Node) -> Vec<&Node> {
+    let reverts = |b: &Node| {
+        b.any(&|n| {
+            n.is(NK::ThrowStatement)
+                || n.is(NK::RevertStatement)
+                || (n.is(NK::FunctionCallExpression)
+                    && n.child(EdgeLabel::Operand)
+                        .is_some_and(|o| is_ident(o, "revert")))
+        })
+    };
+    let mut out = Vec::new();
+    body.walk(&mut |n| {
+        if n.is(NK::IfStatement) {
+            if let (Some(c), Some(b)) = (n.child(EdgeLabel::Condition), n.child(EdgeLabel::Body)) {
+                if reverts(b) {
+                    out.push(c);
+                }
+            }
+        } else if n.is(NK::FunctionCallExpression)
+            && n.child(EdgeLabel::Operand)
+                .is_some_and(|o| is_ident(o, "require") || is_ident(o, "assert"))
+        {
+            if let Some(first) = call_args(n).first() {
+                out.push(*first);
+            }
+        }
+        true
+    });
+    out
+}
+
+/// The `send`/`call` must succeed: it sits in a reverting guard, or its success flag
+/// (`(bool ok, ) = ..`, `bool ok = ..`) is checked by one later.
+fn must_succeed(body: &Node, call: &Node, guards: &[&Node]) -> bool {
+    if guards.iter().any(|g| g.any(&|n| std::ptr::eq(n, call))) {
+        return true;
+    }
+    let mut flag: Option<(usize, String)> = None;
+    body.walk(&mut |n| {
+        if flag.is_none()
+            && (n.is(NK::TupleDeconstructionStatement) || n.is(NK::VariableDeclarationStatement))
+            && n.any(&|c| std::ptr::eq(c, call))
+        {
+            let mut ids = Vec::new();
+            n.find_all(
+                &|c| c.is_token(TK::Identifier) && c.label == EdgeLabel::Name,
+                &mut ids,
+            );
+            flag = ids.first().map(|i| (n.end, i.text.clone()));
+        }
+        flag.is_none()
+    });
+    flag.is_some_and(|(end, name)| {
+        guards
+            .iter()
+            .any(|g| g.start > end && g.any(&|n| is_ident(n, &name)))
+    })
 }
 
 /// A call that can move ETH out: value calls, `send`, delegatecalls, self-destruct.
@@ -1980,26 +2247,7 @@ fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
             if inp.unit.state_var(f.contract, &arr.text).is_none() {
                 continue;
             }
-            // who can grow it: a public function without access control that pushes to it
-            let grower = inp.unit.contracts[f.contract]
-                .linear
-                .iter()
-                .flat_map(|&k| inp.unit.contracts[k].functions.iter())
-                .find(|g| {
-                    g.is_entry()
-                        && g.body.is_some_and(|gb| {
-                            calls(gb).iter().any(|c| {
-                                c.child(EdgeLabel::Operand).and_then(member).is_some_and(
-                                    |(b, m)| {
-                                        m == "push"
-                                            && root_ident(b).is_some_and(|r| r.text == arr.text)
-                                    },
-                                )
-                            })
-                        })
-                        && !model::is_protected(inp.unit, g)
-                });
-            if let Some(g) = grower {
+            if let Some(g) = grower(inp, f, &arr.text) {
                 push(
                     out,
                     "sol-unbounded-loop",
@@ -2011,6 +2259,103 @@ fn unbounded_loop(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<
                 );
                 return;
             }
+        }
+    }
+}
+
+/// A public function without access control that grows the state array `arr`: `arr.push(..)`,
+/// or (before 0.6) `arr.length++` / `arr.length += n` / `arr[arr.length++] = ..`.
+fn grower<'a>(inp: &'a Input<'a>, f: &Function<'_>, arr: &str) -> Option<&'a Function<'a>> {
+    let is_len = |n: &Node| {
+        member(n)
+            .is_some_and(|(b, m)| m == "length" && root_ident(b).is_some_and(|r| r.text == arr))
+    };
+    inp.unit.contracts[f.contract]
+        .linear
+        .iter()
+        .flat_map(|&k| inp.unit.contracts[k].functions.iter())
+        .find(|g| {
+            g.is_entry()
+                && g.body.is_some_and(|gb| {
+                    calls(gb).iter().any(|c| {
+                        c.child(EdgeLabel::Operand)
+                            .and_then(member)
+                            .is_some_and(|(b, m)| {
+                                m == "push" && root_ident(b).is_some_and(|r| r.text == arr)
+                            })
+                    }) || gb.any(&|n| {
+                        (n.is(NK::PostfixExpression) || n.is(NK::PrefixExpression))
+                            && n.children.iter().any(|c| c.is_token(TK::PlusPlus))
+                            && n.child(EdgeLabel::Operand).is_some_and(is_len)
+                            || n.is(NK::AssignmentExpression)
+                                && n.children.iter().any(|c| c.is_token(TK::PlusEqual))
+                                && n.child(EdgeLabel::LeftOperand).is_some_and(is_len)
+                    })
+                })
+                && !model::is_protected(inp.unit, g)
+        })
+}
+
+/// Clearing a whole dynamic state array that anyone can grow — `delete arr`, `arr.length = 0`
+/// (before 0.6) or `arr = new T[](0)` — zeroes every slot in one transaction: an attacker who
+/// grows the array past the block gas limit makes the reset (and the round it ends) impossible.
+fn clears_unbounded_array(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Vec<Issue>) {
+    if !f.is_entry() {
+        return;
+    }
+    let state_array = |n: &Node| -> Option<String> {
+        if !n.is_token(TK::Identifier) || f.param(&n.text).is_some() || f.local(&n.text).is_some() {
+            return None;
+        }
+        inp.unit
+            .state_var(f.contract, &n.text)
+            .filter(|v| v.ty.ends_with("[]") && !v.constant)
+            .map(|v| v.name.clone())
+    };
+    let mut hits: Vec<(&Node, String)> = Vec::new();
+    body.walk(&mut |n| {
+        let cleared = if n.is(NK::PrefixExpression)
+            && n.children.iter().any(|c| c.is_token(TK::DeleteKeyword))
+        {
+            n.child(EdgeLabel::Operand).and_then(&state_array)
+        } else if n.is(NK::AssignmentExpression) && n.children.iter().any(|c| c.is_token(TK::Equal))
+        {
+            let l = n.child(EdgeLabel::LeftOperand);
+            let r = n.child(EdgeLabel::RightOperand);
+            match (l, r) {
+                // `arr.length = 0`
+                (Some(l), Some(r)) if r.compact() == "0" => member(l)
+                    .filter(|(_, m)| *m == "length")
+                    .and_then(|(b, _)| state_array(b)),
+                // `arr = new T[](..)`
+                (Some(l), Some(r))
+                    if r.is(NK::FunctionCallExpression)
+                        && r.child(EdgeLabel::Operand)
+                            .is_some_and(|o| o.is(NK::NewExpression)) =>
+                {
+                    state_array(l)
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        if let Some(a) = cleared {
+            hits.push((n, a));
+        }
+        true
+    });
+    for (n, arr) in hits {
+        if let Some(g) = grower(inp, f, &arr) {
+            push(
+                out,
+                "sol-unbounded-loop",
+                n,
+                format!(
+                    "`{}` clears all of `{arr}` at once, and anyone can grow `{arr}` through `{}`: past the block gas limit the reset can never run",
+                    f.name, g.name
+                ),
+            );
         }
     }
 }
@@ -2145,6 +2490,19 @@ fn transaction_order(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
         if var.constant || !(var.ty.starts_with("uint") || var.ty.starts_with("int")) {
             continue;
         }
+        // a reset of the amount (`reward = msg.value`), not an accumulation
+        let resets = |g: &Function<'_>, n: &Node| {
+            n.is(NK::AssignmentExpression)
+                && has_op(n, TK::Equal)
+                && n.child(EdgeLabel::LeftOperand)
+                    .is_some_and(|l| is_ident(l, &amount.text))
+                && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
+                    r.any(&|x| {
+                        is_member(x, "msg", "value")
+                            || x.is_token(TK::Identifier) && g.param(&x.text).is_some()
+                    })
+                })
+        };
         let setter = contract
             .linear
             .iter()
@@ -2152,22 +2510,25 @@ fn transaction_order(inp: &Input<'_>, f: &Function<'_>, out: &mut Vec<Issue>) {
             .find(|g| {
                 g.is_entry()
                     && !std::ptr::eq(*g, f)
-                    && g.body.is_some_and(|b| {
-                        b.any(&|n| {
-                            // a reset of the amount (`reward = msg.value`), not an accumulation
-                            n.is(NK::AssignmentExpression)
-                                && has_op(n, TK::Equal)
-                                && n.child(EdgeLabel::LeftOperand)
-                                    .is_some_and(|l| is_ident(l, &amount.text))
-                                && n.child(EdgeLabel::RightOperand).is_some_and(|r| {
-                                    r.any(&|x| {
-                                        is_member(x, "msg", "value")
-                                            || x.is_token(TK::Identifier)
-                                                && g.param(&x.text).is_some()
-                                    })
-                                })
-                        })
+                    && g.body.is_some_and(|b| b.any(&|n| resets(g, n)))
+            })
+            .or_else(|| {
+                // the same function (a fallback serving both the owner and the solvers) resets
+                // the amount on a branch exclusive with the payment
+                let exclusive = |w: &model::Event<'_>| {
+                    e.branches
+                        .iter()
+                        .any(|(id, arm)| w.branches.iter().any(|(i2, a2)| id == i2 && arm != a2))
+                };
+                events(inp.unit, f)
+                    .iter()
+                    .any(|w| {
+                        w.local
+                            && matches!(&w.kind, EventKind::StateWrite { var } if *var == amount.text)
+                            && resets(f, w.node)
+                            && exclusive(w)
                     })
+                    .then_some(f)
             });
         if let Some(g) = setter {
             push(out, "sol-transaction-order", e.node, format!(

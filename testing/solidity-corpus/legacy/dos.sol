@@ -25,7 +25,7 @@ contract Refunder {
 
     function refundAll() public {
         for (uint x; x < refundAddresses.length; x++) { // expect: sol-unbounded-loop
-            require(refundAddresses[x].send(refunds[refundAddresses[x]])); // expect: sol-calls-loop
+            require(refundAddresses[x].send(refunds[refundAddresses[x]])); // expect: sol-calls-loop sol-push-payment-dos
         }
     }
 }

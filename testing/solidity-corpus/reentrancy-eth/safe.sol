@@ -25,14 +25,6 @@ contract Bank is ReentrancyGuard {
         require(ok, "send failed");
     }
 
-    // write after the call, but under a reentrancy lock
-    function withdrawLocked() external nonReentrant {
-        uint256 amount = balances[msg.sender];
-        (bool ok, ) = msg.sender.call{value: amount}("");
-        require(ok);
-        balances[msg.sender] = 0;
-    }
-
     // transfer forwards only 2300 gas: no re-entry
     function withdrawTransfer() external {
         uint256 amount = balances[msg.sender];
@@ -45,6 +37,23 @@ contract Bank is ReentrancyGuard {
         (bool ok, ) = to.call{value: 0}("");
         bool done = ok;
         return done;
+    }
+}
+
+// write after the call, but under a reentrancy lock (no unlocked function touches the
+// balances: in `Bank` above, re-entering the unlocked `withdraw` would pay twice)
+contract LockedBank is ReentrancyGuard {
+    mapping(address => uint256) public balances;
+
+    function deposit() external payable {
+        balances[msg.sender] += msg.value;
+    }
+
+    function withdrawLocked() external nonReentrant {
+        uint256 amount = balances[msg.sender];
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        require(ok);
+        balances[msg.sender] = 0;
     }
 }
 
