@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -31,34 +31,12 @@ async fn dev_with_config(
 ) -> Server {
     let cfg = dir.join("palisade.toml");
     std::fs::write(&cfg, toml).unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--dev",
-            "--listen",
-            listen,
-            "--config",
-            cfg.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut token = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(t) = line.strip_prefix("PALISADE_TOKEN=") {
-            token = Some(t.to_string());
-            break;
-        }
-    }
-    let s = Server {
-        child,
-        addr: format!("{scheme}://{listen}"),
-        token,
-        http: client,
-    };
+    let s = Server::spawn_dev(
+        listen,
+        &["--config", cfg.to_str().unwrap()],
+        format!("{scheme}://{listen}"),
+        client,
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(listen).is_err() {
         assert!(Instant::now() < deadline, "server did not come up");
@@ -257,15 +235,7 @@ async fn firewall_refusals_are_clear_and_counted() {
         "{v}"
     );
 
-    let m = s
-        .http
-        .get(format!("{}/metrics", s.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = s.metrics().await;
     for series in [
         "palisade_firewall_denied_total{reason=\"hard_denied\"} 1",
         "palisade_firewall_denied_total{reason=\"get_logs_range\"} 1",
@@ -708,15 +678,7 @@ async fn requests_beyond_the_in_flight_limit_are_shed_with_503() {
     }
     let (st, v) = s.rpc("eth_chainId", json!([])).await;
     assert_eq!((st, v["result"].as_str()), (200, Some("0x7a69")), "{v}");
-    let m = s
-        .http
-        .get(format!("{}/metrics", s.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = s.metrics().await;
     let shed: u64 = m
         .lines()
         .find_map(|l| l.strip_prefix("palisade_shed_total{reason=\"in_flight\"} "))

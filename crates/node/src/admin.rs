@@ -180,7 +180,6 @@ impl Node {
                     })
                     .flatten()
             });
-        let held = held_credential_request(&req);
         match (spec, approval) {
             (None, Some(_)) => {
                 return Err(NodeError::InvalidParams(
@@ -195,6 +194,7 @@ impl Node {
                     if req.admin { "admin " } else { "" },
                     req.name
                 );
+                let held = held_credential_request(&req);
                 return Err(self
                     .hold_admin(ctx, &spec, "credential.create", held, summary)
                     .await);
@@ -216,7 +216,7 @@ impl Node {
                 }
                 // The same request as approved, except the expiry, which is the approved one.
                 let mut approved = rec.request.clone();
-                let mut repeated = held.clone();
+                let mut repeated = held_credential_request(&req);
                 for v in [&mut approved, &mut repeated] {
                     if let Some(o) = v.as_object_mut() {
                         o.remove("expires_at");

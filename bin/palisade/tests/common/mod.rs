@@ -43,10 +43,22 @@ impl Drop for Server {
 impl Server {
     /// `palisade serve --dev` with the token read from its stdout.
     pub async fn dev(extra: &[&str]) -> Server {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
+        let listen = format!("127.0.0.1:{}", free_port());
+        let s = Server::spawn_dev(
+            &listen,
+            extra,
+            format!("http://{listen}"),
+            reqwest::Client::new(),
+        );
+        s.wait_up().await;
+        s
+    }
+
+    /// Starts `palisade serve --dev --listen LISTEN EXTRA...` and reads its token from stdout;
+    /// `addr` is how clients reach it. Does not wait for the listener.
+    pub fn spawn_dev(listen: &str, extra: &[&str], addr: String, http: reqwest::Client) -> Server {
         let mut child = Command::new(BIN)
-            .args(["serve", "--dev", "--listen", &listen])
+            .args(["serve", "--dev", "--listen", listen])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -61,14 +73,24 @@ impl Server {
                 break;
             }
         }
-        let s = Server {
+        Server {
             child,
-            addr: format!("http://{listen}"),
+            addr,
             token,
-            http: reqwest::Client::new(),
-        };
-        s.wait_up().await;
-        s
+            http,
+        }
+    }
+
+    /// The Prometheus text of `/metrics` (as the server's own token).
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.addr))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// `palisade serve --data-dir DIR` (starts sealed).
