@@ -54,6 +54,21 @@ pub struct Var<'a> {
     pub node: &'a Node,
 }
 
+/// A parameter, local declaration or tuple member named `n`, its type under the `ty` edge; a
+/// tuple member has no storage location, so `storage_ref` is false there as it should be.
+fn local_var(n: &Node, ty: EdgeLabel) -> Option<Var<'_>> {
+    let name = n.child(EdgeLabel::Name)?;
+    Some(Var {
+        name: name.text.clone(),
+        ty: n.child(ty).map(Node::compact).unwrap_or_default(),
+        storage_ref: n
+            .child(EdgeLabel::StorageLocation)
+            .is_some_and(|s| s.is_token(TK::StorageKeyword)),
+        constant: false,
+        node: n,
+    })
+}
+
 impl Var<'_> {
     /// `string`, `bytes` or a dynamic array: the types `abi.encodePacked` concatenates ambiguously.
     pub fn is_dynamic(&self) -> bool {
@@ -463,20 +478,7 @@ fn function<'a>(
     if let Some(p) = m.child(EdgeLabel::Parameters) {
         p.walk(&mut |n| {
             if n.is(NK::Parameter) {
-                if let Some(name) = n.child(EdgeLabel::Name) {
-                    params.push(Var {
-                        name: name.text.clone(),
-                        ty: n
-                            .child(EdgeLabel::TypeName)
-                            .map(Node::compact)
-                            .unwrap_or_default(),
-                        storage_ref: n
-                            .child(EdgeLabel::StorageLocation)
-                            .is_some_and(|s| s.is_token(TK::StorageKeyword)),
-                        constant: false,
-                        node: n,
-                    });
-                }
+                params.extend(local_var(n, EdgeLabel::TypeName));
                 return false;
             }
             true
@@ -487,33 +489,9 @@ fn function<'a>(
     if let Some(b) = body {
         b.walk(&mut |n| {
             if n.is(NK::VariableDeclarationStatement) {
-                if let Some(name) = n.child(EdgeLabel::Name) {
-                    locals.push(Var {
-                        name: name.text.clone(),
-                        ty: n
-                            .child(EdgeLabel::VariableType)
-                            .map(Node::compact)
-                            .unwrap_or_default(),
-                        storage_ref: n
-                            .child(EdgeLabel::StorageLocation)
-                            .is_some_and(|s| s.is_token(TK::StorageKeyword)),
-                        constant: false,
-                        node: n,
-                    });
-                }
+                locals.extend(local_var(n, EdgeLabel::VariableType));
             } else if n.is(NK::TypedTupleMember) {
-                if let Some(name) = n.child(EdgeLabel::Name) {
-                    locals.push(Var {
-                        name: name.text.clone(),
-                        ty: n
-                            .child(EdgeLabel::TypeName)
-                            .map(Node::compact)
-                            .unwrap_or_default(),
-                        storage_ref: false,
-                        constant: false,
-                        node: n,
-                    });
-                }
+                locals.extend(local_var(n, EdgeLabel::TypeName));
             }
             true
         });
