@@ -56,7 +56,8 @@ fn main() {
             .unwrap()
             .shares;
         barrier.submit_share(shares[0].expose_secret()).unwrap();
-        let log = Arc::new(AuditLog::start(barrier.clone()).unwrap());
+        let log =
+            Arc::new(AuditLog::start(barrier.clone(), &dir.path().join("audit.journal")).unwrap());
         let n = if conc == 1 {
             (total / 100).max(200)
         } else {

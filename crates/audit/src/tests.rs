@@ -27,6 +27,10 @@ fn setup() -> (tempfile::TempDir, Arc<Barrier>) {
     (dir, barrier)
 }
 
+fn start(dir: &tempfile::TempDir, barrier: &Arc<Barrier>) -> AuditLog {
+    AuditLog::start(barrier.clone(), &dir.path().join("audit.journal")).unwrap()
+}
+
 fn rec(i: usize) -> AuditRecord {
     AuditRecord {
         kind: "request".into(),
@@ -38,8 +42,8 @@ fn rec(i: usize) -> AuditRecord {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_appends_are_contiguous_and_verify() {
-    let (_d, barrier) = setup();
-    let log = Arc::new(AuditLog::start(barrier).unwrap());
+    let (d, barrier) = setup();
+    let log = Arc::new(start(&d, &barrier));
     let mut tasks = Vec::new();
     for i in 0..200 {
         let log = log.clone();
@@ -59,8 +63,8 @@ async fn concurrent_appends_are_contiguous_and_verify() {
 
 #[tokio::test]
 async fn sealed_barrier_fails_closed() {
-    let (_d, barrier) = setup();
-    let log = AuditLog::start(barrier.clone()).unwrap();
+    let (d, barrier) = setup();
+    let log = start(&d, &barrier);
     barrier.seal();
     let e = log
         .audit_signing(rec(0), "key_1", [0; 32])
@@ -70,30 +74,157 @@ async fn sealed_barrier_fails_closed() {
 }
 
 #[tokio::test]
-async fn tampering_through_the_barrier_is_detected() {
-    let (_d, barrier) = setup();
-    let log = AuditLog::start(barrier.clone()).unwrap();
+async fn tampering_with_the_journal_is_detected() {
+    let (d, barrier) = setup();
+    let log = start(&d, &barrier);
     for i in 0..5 {
         log.append(rec(i)).await.unwrap();
     }
     log.verify().unwrap();
-    // An insider with an unsealed barrier rewrites entry 2.
-    let mut e: AuditEntry =
-        serde_json::from_slice(&barrier.get(&entry_path(2)).unwrap().unwrap()).unwrap();
-    e.record.decision = "deny".into();
-    barrier
-        .put(&entry_path(2), &serde_json::to_vec(&e).unwrap())
+    // An insider with an unsealed barrier re-encrypts a frame with entry 2 rewritten
+    // ("allow" -> "deny!", same length): the stored root gives it away.
+    let frame_of_2 = log
+        .journal
+        .groups(&barrier)
+        .unwrap()
+        .iter()
+        .position(|g| g.first_seq <= 2 && 2 < g.first_seq + g.entries.len() as u64)
         .unwrap();
-    assert!(log.verify().unwrap_err().to_string().contains("root"));
-    // Deleting an entry is detected too.
-    barrier.delete(&entry_path(4)).unwrap();
-    assert!(log.verify().unwrap_err().to_string().contains("stored"));
+    log.journal
+        .rewrite_frame(&barrier, frame_of_2, |entries| {
+            let i = entries
+                .iter()
+                .position(|e| String::from_utf8_lossy(e).contains("eth_sign#2"))
+                .unwrap();
+            let text = String::from_utf8(entries[i].clone()).unwrap();
+            entries[i] = text.replace("\"allow\"", "\"deny!\"").into_bytes();
+        })
+        .unwrap();
+    let e = log.verify().unwrap_err().to_string();
+    assert!(e.contains("do not hash to the root"), "{e}");
+    // Flipping a byte of the file without the barrier's keys: the frame fails authentication.
+    let path = d.path().join("audit.journal");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[30] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let e = log.verify().unwrap_err().to_string();
+    assert!(e.contains("offset 0"), "{e}");
+}
+
+#[tokio::test]
+async fn entries_survive_a_restart_and_appends_continue() {
+    let (d, barrier) = setup();
+    let head = {
+        let log = start(&d, &barrier);
+        for i in 0..7 {
+            log.append(rec(i)).await.unwrap();
+        }
+        log.head().unwrap()
+    };
+    let log = start(&d, &barrier);
+    assert_eq!(log.head().unwrap(), head);
+    assert_eq!(log.append(rec(7)).await.unwrap(), 7);
+    let actions: Vec<String> = log
+        .entries(0, 8)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record.action)
+        .collect();
+    assert_eq!(
+        actions,
+        (0..8).map(|i| format!("eth_sign#{i}")).collect::<Vec<_>>()
+    );
+    assert_eq!(log.entries(3, 5).unwrap()[0].seq, 3);
+    assert!(log.entries(0, 9).is_err());
+    log.verify().unwrap();
+}
+
+#[tokio::test]
+async fn a_torn_final_frame_is_cut_and_the_cut_is_recorded() {
+    let (d, barrier) = setup();
+    let path = d.path().join("audit.journal");
+    let good_len = {
+        let log = start(&d, &barrier);
+        for i in 0..4 {
+            log.append(rec(i)).await.unwrap();
+        }
+        log.journal.layout().1
+    };
+    // A crash in the middle of the next group's write: its header and half its bytes reached
+    // the disk, and that group was never acknowledged.
+    let log = start(&d, &barrier);
+    log.append(rec(4)).await.unwrap();
+    drop(log);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let torn_end = good_len as usize + 40;
+    for b in &mut bytes[torn_end..] {
+        *b = 0;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let log = start(&d, &barrier);
+    assert_eq!(log.head().unwrap().size, 4);
+    // The next append records the cut first, then carries on; the log verifies.
+    assert_eq!(log.append(rec(5)).await.unwrap(), 5);
+    let e = log.entries(4, 6).unwrap();
+    assert_eq!(e[0].record.action, "audit.recover");
+    assert!(e[0]
+        .record
+        .outcome
+        .as_deref()
+        .unwrap()
+        .contains("entries 4..5"));
+    assert_eq!(e[1].record.action, "eth_sign#5");
+    log.verify().unwrap();
+    // Damage beyond the final frame is not a torn write: the log refuses to run over it.
+    let (offsets, _) = log.journal.layout();
+    drop(log);
+    let mut bytes = std::fs::read(&path).unwrap();
+    for o in &offsets[offsets.len() - 2..] {
+        bytes[*o as usize + 30] ^= 1;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let log = start(&d, &barrier);
+    let e = log.append(rec(6)).await.unwrap_err();
+    assert!(e.to_string().contains("offset"), "{e}");
+}
+
+#[tokio::test]
+async fn a_log_kept_in_the_store_by_earlier_versions_moves_into_the_journal() {
+    let (d, barrier) = setup();
+    // Written as earlier versions did: each entry at `audit/e/{seq}`, the frontier at
+    // `audit/head`.
+    let mut f = merkle::Frontier::default();
+    for seq in 0..5u64 {
+        let entry = AuditEntry {
+            seq,
+            time_ms: 1,
+            record: rec(seq as usize),
+        };
+        let raw = serde_json::to_vec(&entry).unwrap();
+        f.push(merkle::leaf_hash(&raw));
+        barrier
+            .put(&format!("{LEGACY_ENTRY_PREFIX}{seq:020}"), &raw)
+            .unwrap();
+    }
+    barrier
+        .put(
+            LEGACY_HEAD_PATH,
+            &serde_json::to_vec(&serde_json::json!({ "frontier": f })).unwrap(),
+        )
+        .unwrap();
+    let log = start(&d, &barrier);
+    let head = log.head().unwrap();
+    assert_eq!((head.size, head.root), (5, f.root()));
+    assert_eq!(log.append(rec(5)).await.unwrap(), 5);
+    log.verify().unwrap();
+    assert!(barrier.scan(LEGACY_ENTRY_PREFIX).unwrap().is_empty());
+    assert!(barrier.get(LEGACY_HEAD_PATH).unwrap().is_none());
 }
 
 /// An exported log (one stored entry per line) and the verified checkpoint over all of it.
 async fn exported(n: usize) -> (tempfile::TempDir, AuditLog, Vec<String>, Checkpoint) {
     let (d, barrier) = setup();
-    let log = AuditLog::start(barrier).unwrap();
+    let log = start(&d, &barrier);
     for i in 0..n {
         log.append(rec(i)).await.unwrap();
     }
@@ -237,13 +368,15 @@ async fn growth_after_a_checkpoint_is_reported_as_unanchored() {
 
 #[tokio::test]
 async fn source_is_stored_as_a_keyed_hash_and_streamed_in_plaintext() {
-    let (_d, barrier) = setup();
-    let log = AuditLog::start(barrier.clone()).unwrap();
+    let (d, barrier) = setup();
+    let log = start(&d, &barrier);
     let mut stream = log.subscribe();
     let mut r = rec(0);
     r.source = Some("203.0.113.7".into());
     log.append(r).await.unwrap();
-    let raw = String::from_utf8(barrier.get(&entry_path(0)).unwrap().unwrap()).unwrap();
+    let raw = String::from_utf8(log.raw_entries(0, 1).unwrap().remove(0)).unwrap();
+    let file = std::fs::read(d.path().join("audit.journal")).unwrap();
+    assert!(!file.windows(b"eth_sign".len()).any(|w| w == b"eth_sign"));
     assert!(!raw.contains("203.0.113.7"), "{raw}");
     let hashed = log.keyed_hash("203.0.113.7").unwrap();
     assert!(
@@ -255,7 +388,7 @@ async fn source_is_stored_as_a_keyed_hash_and_streamed_in_plaintext() {
     assert_eq!(c.entry.record.source.as_deref(), Some(hashed.as_str()));
     // The keys survive a restart of the log (same barrier): same hash, same checkpoint key.
     let vk = log.verifier_key().unwrap();
-    let again = AuditLog::start(barrier).unwrap();
+    let again = start(&d, &barrier);
     assert_eq!(again.keyed_hash("203.0.113.7").unwrap(), hashed);
     assert_eq!(again.verifier_key().unwrap(), vk);
 }

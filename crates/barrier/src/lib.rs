@@ -94,6 +94,9 @@ pub struct Barrier {
     failed_unseals: std::sync::atomic::AtomicU64,
 }
 
+/// AAD prefix of blobs: a control character, which record paths cannot contain.
+const BLOB_CONTEXT: &str = "\u{1}blob/";
+
 fn check_path(path: &str) -> Result<(), BarrierError> {
     if path.is_empty() || path.len() > MAX_PATH_LEN || path.chars().any(char::is_control) {
         return Err(BarrierError::BadPath(path.chars().take(64).collect()));
@@ -194,6 +197,36 @@ impl Barrier {
             return self.with_keyring(|_| Ok(None));
         };
         self.with_keyring(|k| Self::decrypt_record(k, path, &raw).map(|(_, p)| Some(p)))
+    }
+
+    /// Encrypts a blob its owner keeps outside the key-value store (the audit journal), bound
+    /// to `context` like a record to its path. Blob contexts live in their own namespace: a
+    /// blob can never be passed off as a stored record or the other way round.
+    pub fn encrypt_blob(&self, context: &str, plaintext: &[u8]) -> Result<Vec<u8>, BarrierError> {
+        check_path(context)?;
+        let context = format!("{BLOB_CONTEXT}{context}");
+        self.with_keyring(|k| Ok(Self::encrypt_record(k, &context, plaintext)))
+    }
+
+    /// Authenticates and decrypts a blob made by [`Barrier::encrypt_blob`] for `context`.
+    pub fn decrypt_blob(&self, context: &str, raw: &[u8]) -> Result<Vec<u8>, BarrierError> {
+        check_path(context)?;
+        let aad_context = format!("{BLOB_CONTEXT}{context}");
+        self.with_keyring(|k| Self::decrypt_record(k, &aad_context, raw).map(|(_, p)| p))
+            .map_err(|e| match e {
+                BarrierError::Tampered { .. } => BarrierError::Tampered {
+                    path: context.to_string(),
+                },
+                BarrierError::UnknownTerm { term, .. } => BarrierError::UnknownTerm {
+                    path: context.to_string(),
+                    term,
+                },
+                BarrierError::UnknownVersion { version, .. } => BarrierError::UnknownVersion {
+                    path: context.to_string(),
+                    version,
+                },
+                other => other,
+            })
     }
 
     /// Every record under `prefix`, decrypted, in path order.

@@ -276,3 +276,41 @@ fn bad_paths_are_refused() {
     ));
     assert!(matches!(b.put("a\nb", b"x"), Err(BarrierError::BadPath(_))));
 }
+
+#[test]
+fn blobs_are_bound_to_their_context_and_apart_from_records() {
+    let (_d, storage, b) = unsealed();
+    let blob = b
+        .encrypt_blob("audit/journal/0/1", b"PLAINTEXT-MARKER")
+        .unwrap();
+    assert!(!blob.windows(9).any(|w| w == b"PLAINTEXT"));
+    assert_eq!(
+        b.decrypt_blob("audit/journal/0/1", &blob).unwrap(),
+        b"PLAINTEXT-MARKER"
+    );
+    // Moved to another context: refused, with the context named (no control characters).
+    let err = b.decrypt_blob("audit/journal/1/1", &blob).unwrap_err();
+    assert!(matches!(err, BarrierError::Tampered { ref path } if path == "audit/journal/1/1"));
+    let mut flipped = blob.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    assert!(b.decrypt_blob("audit/journal/0/1", &flipped).is_err());
+    // A blob passed off as the stored record of the same path, and a record as a blob: refused.
+    storage.put("data/audit/journal/0/1", &blob).unwrap();
+    assert!(matches!(
+        b.get("audit/journal/0/1").unwrap_err(),
+        BarrierError::Tampered { .. }
+    ));
+    b.put("keys/a", b"record").unwrap();
+    let record = storage.get("data/keys/a").unwrap().unwrap();
+    assert!(b.decrypt_blob("keys/a", &record).is_err());
+    // Sealed: nothing is encrypted or decrypted.
+    b.seal();
+    assert!(matches!(
+        b.encrypt_blob("audit/journal/0/1", b"x").unwrap_err(),
+        BarrierError::Sealed
+    ));
+    assert!(matches!(
+        b.decrypt_blob("audit/journal/0/1", &blob).unwrap_err(),
+        BarrierError::Sealed
+    ));
+}

@@ -34,6 +34,8 @@ pub use upstream::{Upstream, UpstreamError};
 
 /// File name of the embedded store inside the data directory.
 pub const STORE_FILE: &str = "palisade.redb";
+/// The audit log's append-only journal, beside the store.
+pub const AUDIT_JOURNAL_FILE: &str = "audit.journal";
 
 /// Every way a request can fail, each mapped by the front ends to a precise status / code.
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +191,7 @@ impl Node {
             };
             chains.push(Chain { id, upstream });
         }
-        let audit = AuditLog::start(barrier.clone())?;
+        let audit = AuditLog::start(barrier.clone(), &dir.join(AUDIT_JOURNAL_FILE))?;
         Ok(Arc::new(Self {
             vault: Vault::new(barrier.clone()),
             credentials: Credentials::new(barrier.clone()),
@@ -259,12 +261,7 @@ impl Node {
 
     /// Appends an audit record without waiting (for denials and results; never blocks a request).
     pub fn audit_in_background(self: &Arc<Self>, record: AuditRecord) {
-        let node = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = node.audit.append(record).await {
-                tracing::error!(error = %e, "background audit append failed");
-            }
-        });
+        self.audit.append_detached(record);
     }
 
     fn nonce_slot(&self, address: &str, chain: u64) -> NonceSlot {

@@ -104,7 +104,45 @@ pub struct CedarEngine {
     slices: Mutex<HashMap<SliceKey, Arc<PolicySet>>>,
     /// Off only in tests, which compare sliced decisions with whole-set ones.
     slicing: bool,
+    /// The request's entities (principal, resource, action, action group) with their
+    /// transitive closure, per exact description of each: building them was a third of a
+    /// decision, and they change only when a credential or key does (which changes the key).
+    entities: Mutex<HashMap<EntitiesKey, Arc<RequestEntities>>>,
 }
+
+/// Everything the request's entities are built from; equal keys give equal entities.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct EntitiesKey {
+    credential_id: String,
+    name: String,
+    admin: bool,
+    cedar_groups: Vec<String>,
+    owner: Option<String>,
+    action: String,
+    resource: ResourceDesc,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ResourceDesc {
+    System,
+    Key {
+        id: String,
+        address: Option<palisade_chain::Address>,
+        labels: BTreeMap<String, String>,
+    },
+}
+
+struct RequestEntities {
+    principal: EntityUid,
+    principal_parents: HashSet<EntityUid>,
+    action: EntityUid,
+    action_group: EntityUid,
+    resource: EntityUid,
+    entities: Entities,
+}
+
+/// Bound on cached entity sets; the cache starts over when full.
+const MAX_ENTITY_SETS: usize = 4096;
 
 /// Bound on cached slices (credentials × actions × keys); the cache starts over when full.
 const MAX_SLICES: usize = 4096;
@@ -338,6 +376,7 @@ impl CedarEngine {
             scope_names_resource,
             slices: Mutex::new(HashMap::new()),
             slicing: true,
+            entities: Mutex::new(HashMap::new()),
         })
     }
 
@@ -410,45 +449,115 @@ impl CedarEngine {
         Ok((id, parents, e))
     }
 
+    fn resource_entity(desc: &ResourceDesc) -> Result<(EntityUid, Entity), PolicyError> {
+        match desc {
+            ResourceDesc::System => {
+                let id = uid("Palisade::System", "palisade")?;
+                Ok((id.clone(), Entity::new_no_attrs(id, HashSet::new())))
+            }
+            ResourceDesc::Key {
+                id,
+                address,
+                labels,
+            } => {
+                let uid = uid("Palisade::Key", id)?;
+                let attrs = [
+                    ("key_type".to_string(), string("secp256k1")),
+                    (
+                        "address".to_string(),
+                        string(address.map(|a| a.to_string()).unwrap_or_default()),
+                    ),
+                ];
+                let tags: Vec<(String, RestrictedExpression)> =
+                    labels.iter().map(|(k, v)| (k.clone(), string(v))).collect();
+                let e = Entity::new_with_tags(uid.clone(), attrs, [], tags)
+                    .map_err(|e| PolicyError::Internal(e.to_string()))?;
+                Ok((uid, e))
+            }
+        }
+    }
+
+    /// The request's entities, built once per distinct description.
+    fn request_entities(
+        &self,
+        principal: &Principal,
+        action: &str,
+        resource: ResourceDesc,
+    ) -> Result<Arc<RequestEntities>, PolicyError> {
+        let key = EntitiesKey {
+            credential_id: principal.credential_id.clone(),
+            name: principal.name.clone(),
+            admin: principal.admin,
+            cedar_groups: principal.cedar_groups.clone(),
+            owner: principal.owner.clone(),
+            action: action.to_string(),
+            resource,
+        };
+        if let Some(e) = self.entities.lock().get(&key) {
+            return Ok(e.clone());
+        }
+        let (pid, parents, pe) = self.principal_entity(principal)?;
+        let (rid, re) = Self::resource_entity(&key.resource)?;
+        let aid = action_uid(action)?;
+        let group = action_uid(if SIGN_ACTIONS.contains(&action) {
+            "sign"
+        } else {
+            "admin"
+        })?;
+        let ae = Entity::new_no_attrs(aid.clone(), HashSet::from([group.clone()]));
+        let ge = Entity::new_no_attrs(group.clone(), HashSet::new());
+        let entities = Entities::from_entities([pe, re, ae, ge], None)
+            .map_err(|e| PolicyError::Internal(format!("entities: {e}")))?;
+        let built = Arc::new(RequestEntities {
+            principal: pid,
+            principal_parents: parents,
+            action: aid,
+            action_group: group,
+            resource: rid,
+            entities,
+        });
+        let mut cache = self.entities.lock();
+        if cache.len() >= MAX_ENTITY_SETS {
+            cache.clear();
+        }
+        cache.insert(key, built.clone());
+        Ok(built)
+    }
+
     fn decide(
         &self,
         principal: &Principal,
         action: &str,
-        resource: (EntityUid, Entity),
+        resource: ResourceDesc,
         resource_tags: Option<&BTreeMap<String, String>>,
         context: Vec<(String, RestrictedExpression)>,
     ) -> CedarDecision {
         let run = || -> Result<CedarDecision, PolicyError> {
-            let (pid, parents, pe) = self.principal_entity(principal)?;
-            let (rid, re) = resource;
             // Policies were validated strictly against the schema at load, and the entities and
             // context are built here with the schema's types; re-validating them per request
             // would cost more than the decision itself.
-            let aid = action_uid(action)?;
-            let group = action_uid(if SIGN_ACTIONS.contains(&action) {
-                "sign"
-            } else {
-                "admin"
-            })?;
+            let e = self.request_entities(principal, action, resource)?;
             let policies = self.slice(&Scope {
-                principal: &pid,
-                principal_parents: &parents,
-                action: &aid,
-                action_group: &group,
-                resource: &rid,
+                principal: &e.principal,
+                principal_parents: &e.principal_parents,
+                action: &e.action,
+                action_group: &e.action_group,
+                resource: &e.resource,
                 resource_tags,
             })?;
-            let ae = Entity::new_no_attrs(aid.clone(), HashSet::from([group.clone()]));
-            let ge = Entity::new_no_attrs(group, HashSet::new());
-            let entities = Entities::from_entities([pe, re, ae, ge], None)
-                .map_err(|e| PolicyError::Internal(format!("entities: {e}")))?;
             let context = Context::from_pairs(context)
                 .map_err(|e| PolicyError::Internal(format!("context: {e}")))?;
-            let request = Request::new(pid, aid, rid, context, None)
-                .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
+            let request = Request::new(
+                e.principal.clone(),
+                e.action.clone(),
+                e.resource.clone(),
+                context,
+                None,
+            )
+            .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
             let response = self
                 .authorizer
-                .is_authorized(&request, &policies, &entities);
+                .is_authorized(&request, &policies, &e.entities);
             let mut reasons: Vec<String> = response
                 .diagnostics()
                 .reason()
@@ -484,32 +593,10 @@ impl CedarEngine {
 
     /// Decides a signing request.
     pub fn decide_sign(&self, principal: &Principal, f: &Facts) -> CedarDecision {
-        let resource = (|| -> Result<(EntityUid, Entity), PolicyError> {
-            let id = uid("Palisade::Key", &f.key_id)?;
-            let attrs = [
-                ("key_type".to_string(), string("secp256k1")),
-                (
-                    "address".to_string(),
-                    string(f.key_address.map(|a| a.to_string()).unwrap_or_default()),
-                ),
-            ];
-            let tags: Vec<(String, RestrictedExpression)> = f
-                .key_labels
-                .iter()
-                .map(|(k, v)| (k.clone(), string(v)))
-                .collect();
-            let e = Entity::new_with_tags(id.clone(), attrs, [], tags)
-                .map_err(|e| PolicyError::Internal(e.to_string()))?;
-            Ok((id, e))
-        })();
-        let resource = match resource {
-            Ok(r) => r,
-            Err(e) => {
-                return CedarDecision {
-                    allowed: false,
-                    reasons: vec![e.to_string()],
-                }
-            }
+        let resource = ResourceDesc::Key {
+            id: f.key_id.clone(),
+            address: f.key_address,
+            labels: f.key_labels.clone(),
         };
         let gwei = f.value / palisade_chain::U256::from(1_000_000_000u64);
         let context = vec![
@@ -576,21 +663,10 @@ impl CedarEngine {
         source_ip: Option<IpAddr>,
         now: i64,
     ) -> CedarDecision {
-        let resource = uid("Palisade::System", "palisade")
-            .map(|id| (id.clone(), Entity::new_no_attrs(id, HashSet::new())));
-        let resource = match resource {
-            Ok(r) => r,
-            Err(e) => {
-                return CedarDecision {
-                    allowed: false,
-                    reasons: vec![e.to_string()],
-                }
-            }
-        };
         let context = vec![
             ("source_ip".into(), ip(source_ip)),
             ("hour_utc".into(), long(now.rem_euclid(86_400) / 3600)),
         ];
-        self.decide(principal, action, resource, None, context)
+        self.decide(principal, action, ResourceDesc::System, None, context)
     }
 }

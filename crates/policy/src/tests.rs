@@ -609,3 +609,61 @@ fn leading_tag_tests_are_indexed_and_nothing_else() {
     assert_eq!(by_id("c"), vec![kv("x", "1"), kv("y", "2")]);
     assert_eq!(by_id("d"), vec![]);
 }
+
+/// Entities are cached per exact description of the credential and key: a credential that
+/// joins a group, or a key whose labels or address change, is decided with the new facts at
+/// once (a cache keyed on ids alone would keep the old decision).
+#[test]
+fn cached_entities_follow_changes_to_the_credential_and_the_key() {
+    let policies = format!(
+        r#"{}
+@id("group-a-no-send")
+forbid (principal in Palisade::Group::"a", action == Palisade::Action::"send_transaction", resource);
+@id("owner-bob-no-send")
+forbid (principal in Palisade::User::"bob", action == Palisade::Action::"send_transaction", resource);
+@id("admins-no-send")
+forbid (principal, action == Palisade::Action::"send_transaction", resource) when {{ principal.admin }};
+@id("cold-keys")
+forbid (principal, action == Palisade::Action::"send_transaction", resource) when {{ resource.hasTag("tier") && resource.getTag("tier") == "cold" }};
+@id("one-address")
+forbid (principal, action == Palisade::Action::"send_transaction", resource) when {{ resource.address == "0x2222222222222222222222222222222222222222" }};
+"#,
+        cedar::DEFAULT_POLICIES
+    );
+    let engine = cedar::CedarEngine::new(&policies).unwrap();
+    let req = parse_tx_request(&json!({"to": TO, "value": "0x1"})).unwrap();
+    let facts = |labels: &[(&str, &str)], address: Option<&str>| {
+        let mut f = Facts::new(Action::SendTransaction, "m", 1, "key_1", "cred_a").with_tx(&req);
+        for (k, v) in labels {
+            f.key_labels.insert(k.to_string(), v.to_string());
+        }
+        f.key_address = address.map(|a| a.parse().unwrap());
+        f
+    };
+    let plain = facts(&[], None);
+    let allowed = |p: &Principal, f: &Facts| engine.decide_sign(p, f).allowed;
+    assert!(allowed(&principal(), &plain));
+    let in_group = Principal {
+        cedar_groups: vec!["a".into()],
+        ..principal()
+    };
+    assert!(!allowed(&in_group, &plain));
+    let owned = Principal {
+        owner: Some("bob".into()),
+        ..principal()
+    };
+    assert!(!allowed(&owned, &plain));
+    let admin = Principal {
+        admin: true,
+        ..principal()
+    };
+    assert!(!allowed(&admin, &plain));
+    assert!(!allowed(&principal(), &facts(&[("tier", "cold")], None)));
+    assert!(allowed(&principal(), &facts(&[("tier", "hot")], None)));
+    assert!(!allowed(
+        &principal(),
+        &facts(&[], Some("0x2222222222222222222222222222222222222222"))
+    ));
+    // And back: nothing sticks.
+    assert!(allowed(&principal(), &plain));
+}

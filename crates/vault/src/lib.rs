@@ -78,6 +78,12 @@ pub struct Vault {
     barrier: Arc<Barrier>,
     /// Decrypted keys by id; cleared on seal and on every status change.
     cache: RwLock<HashMap<String, Arc<Loaded>>>,
+    /// The same keys by lowercase address, so that resolving the `from` of a request costs no
+    /// store reads (two records to decrypt otherwise). Always changed together with `cache`.
+    by_address: RwLock<HashMap<String, Arc<Loaded>>>,
+    /// Bumped whenever keys are forgotten: a key read from the store before a freeze must not
+    /// be cached after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 fn meta_path(id: &str) -> String {
@@ -121,12 +127,26 @@ impl Vault {
         Self {
             barrier,
             cache: RwLock::new(HashMap::new()),
+            by_address: RwLock::new(HashMap::new()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     /// Forgets every decrypted key (call on seal).
     pub fn wipe_cache(&self) {
-        self.cache.write().clear();
+        let mut cache = self.cache.write();
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.by_address.write().clear();
+        cache.clear();
+    }
+
+    fn forget(&self, id: &str) {
+        let mut cache = self.cache.write();
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.by_address.write().retain(|_, k| k.info.id != id);
+        cache.remove(id);
     }
 
     /// Generates a new key inside Palisade.
@@ -260,6 +280,18 @@ impl Vault {
 
     /// Looks a key up by id or by address.
     pub fn get(&self, id_or_address: &str) -> Result<KeyInfo, VaultError> {
+        // A loaded key is active and current: every status change forgets it first.
+        if !self.barrier.is_sealed() {
+            let s = id_or_address.trim();
+            let hit = if s.starts_with("0x") || s.starts_with("0X") {
+                self.by_address.read().get(&s.to_ascii_lowercase()).cloned()
+            } else {
+                self.cache.read().get(s).cloned()
+            };
+            if let Some(k) = hit {
+                return Ok(k.info.clone());
+            }
+        }
         let id = self.resolve_id(id_or_address)?;
         let raw = self
             .barrier
@@ -338,7 +370,7 @@ impl Vault {
             Err(BarrierError::Conflict { .. }) => return Err(VaultError::Conflict(id)),
             other => other?,
         }
-        self.cache.write().remove(&id);
+        self.forget(&id);
         Ok(info)
     }
 
@@ -360,6 +392,7 @@ impl Vault {
         if let Some(k) = self.cache.read().get(id) {
             return Ok(k.clone());
         }
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let info = self.get(id)?;
         match info.status {
             KeyStatus::Destroyed => return Err(VaultError::Destroyed(id.to_string())),
@@ -388,7 +421,18 @@ impl Vault {
             }
         };
         let loaded = Arc::new(Loaded { info, secret });
-        self.cache.write().insert(id.to_string(), loaded.clone());
+        let mut cache = self.cache.write();
+        if self.generation.load(std::sync::atomic::Ordering::SeqCst) != generation {
+            // Forgotten while it was being read (frozen, destroyed, sealed): use it for this
+            // call, which the status change raced with anyway, but do not keep it.
+            return Ok(loaded);
+        }
+        if let Some(address) = &loaded.info.address {
+            self.by_address
+                .write()
+                .insert(address.to_ascii_lowercase(), loaded.clone());
+        }
+        cache.insert(id.to_string(), loaded.clone());
         Ok(loaded)
     }
 

@@ -161,6 +161,36 @@ fn freeze_unfreeze_destroy() {
     assert_eq!(v.get(&k.id).unwrap().status, KeyStatus::Destroyed);
 }
 
+/// Lookups by address are served from the loaded-key cache; every status change must show
+/// through it at once, and a destroyed key's address must resolve to nothing.
+#[test]
+fn lookups_by_address_see_status_changes_at_once() {
+    let (_d, b, v) = setup();
+    let k = v
+        .import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
+        .unwrap();
+    let addr = k.address.clone().unwrap();
+    v.check_usable(&k.id).unwrap(); // loaded: lookups now hit the cache
+    assert_eq!(v.get(&addr.to_lowercase()).unwrap().id, k.id);
+    v.freeze(&addr).unwrap();
+    assert_eq!(v.get(&addr).unwrap().status, KeyStatus::Frozen);
+    v.unfreeze(&addr).unwrap();
+    v.check_usable(&k.id).unwrap();
+    assert_eq!(v.get(&addr).unwrap().status, KeyStatus::Active);
+    v.destroy(&addr).unwrap();
+    assert!(matches!(v.get(&addr), Err(VaultError::UnknownKey(_))));
+    let again = v
+        .import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
+        .unwrap();
+    v.check_usable(&again.id).unwrap();
+    assert_eq!(v.get(&addr).unwrap().id, again.id);
+    b.seal();
+    assert!(
+        v.get(&addr).is_err(),
+        "sealed: nothing is served from memory"
+    );
+}
+
 #[test]
 fn labels_are_validated() {
     let (_d, _b, v) = setup();
@@ -185,11 +215,11 @@ fn principal() -> Principal {
 
 #[tokio::test]
 async fn signing_requires_matching_proofs_and_matches_known_signature() {
-    let (_d, b, v) = setup();
+    let (d, b, v) = setup();
     let k = v
         .import_hex(KeyType::Secp256k1, HARDHAT0, Default::default())
         .unwrap();
-    let log = AuditLog::start(b.clone()).unwrap();
+    let log = AuditLog::start(b.clone(), &d.path().join("audit.journal")).unwrap();
     let digest = [0x11u8; 32];
     let engine = PolicyEngine::new(b.clone()).unwrap();
     let facts = Facts::new(Action::SignMessage, "eth_sign", 1, &k.id, "cred");
