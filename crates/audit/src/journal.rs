@@ -63,6 +63,8 @@ struct Index {
     frontier: Option<Frontier>,
     /// Bytes past `end` may be a torn frame and must be zeroed before the next append.
     tail_dirty: bool,
+    /// Set when opening stopped at bytes that are neither zeros nor a frame that could follow.
+    unreadable_tail: Option<String>,
     /// A failed fdatasync leaves the file in an unknown state: refuse everything until restart.
     poisoned: Option<String>,
     /// What recovery cut off, for the log to record.
@@ -156,6 +158,7 @@ impl Journal {
         let (mut offset, mut size) = (0u64, 0u64);
         let mut header = [0u8; HEADER_LEN];
         let mut tail_dirty = false;
+        let mut unreadable_tail = None;
         while offset + HEADER_LEN as u64 <= allocated {
             file.read_exact_at(&mut header, offset).map_err(io)?;
             if header.iter().all(|b| *b == 0) {
@@ -178,6 +181,9 @@ impl Journal {
             {
                 // Not a frame that could follow the previous one: a torn write.
                 tail_dirty = true;
+                unreadable_tail = Some(format!(
+                    "bytes at offset {offset} are not a frame for entry {size} (a write interrupted before its header or size reached the disk)"
+                ));
                 break;
             }
             frames.push(frame);
@@ -194,6 +200,7 @@ impl Journal {
                 allocated,
                 frontier: None,
                 tail_dirty,
+                unreadable_tail,
                 poisoned: None,
                 recovery_note: None,
             }),
@@ -206,28 +213,45 @@ impl Journal {
     }
 
     fn read_frame(&self, barrier: &Barrier, f: &Frame) -> Result<StoredGroup, AuditError> {
+        self.read_frame_or_torn(barrier, f).map_err(|(_, e)| e)
+    }
+
+    /// Like `read_frame`; the flag says whether the failure is what a torn write looks like
+    /// (the frame fails authentication), as opposed to a sealed barrier, an I/O error or a key
+    /// term the keyring does not hold.
+    fn read_frame_or_torn(
+        &self,
+        barrier: &Barrier,
+        f: &Frame,
+    ) -> Result<StoredGroup, (bool, AuditError)> {
         let mut ct = vec![0u8; f.len as usize];
         self.file
             .read_exact_at(&mut ct, f.offset + HEADER_LEN as u64)
-            .map_err(|e| self.io_err(e))?;
+            .map_err(|e| (false, self.io_err(e)))?;
         let plain = barrier
             .decrypt_blob(&context(f.first_seq, f.count), &ct)
             .map_err(|e| match e {
-                BarrierError::Sealed => AuditError::Unavailable(e.to_string()),
-                other => AuditError::Verify(format!(
-                    "audit journal frame at offset {} (entries {}..{}): {other}",
-                    f.offset,
-                    f.first_seq,
-                    f.last_seq()
-                )),
+                BarrierError::Sealed => (false, AuditError::Unavailable(e.to_string())),
+                other => (
+                    matches!(other, BarrierError::Tampered { .. }),
+                    AuditError::Verify(format!(
+                        "audit journal frame at offset {} (entries {}..{}): {other}",
+                        f.offset,
+                        f.first_seq,
+                        f.last_seq()
+                    )),
+                ),
             })?;
         let (entries, frontier) = decode(&plain)
             .filter(|(e, _)| e.len() == f.count as usize)
             .ok_or_else(|| {
-                AuditError::Verify(format!(
-                    "audit journal frame at offset {} is malformed",
-                    f.offset
-                ))
+                (
+                    false,
+                    AuditError::Verify(format!(
+                        "audit journal frame at offset {} is malformed",
+                        f.offset
+                    )),
+                )
             })?;
         Ok(StoredGroup {
             first_seq: f.first_seq,
@@ -252,7 +276,7 @@ impl Journal {
             let Some(last) = index.frames.last().copied() else {
                 break Frontier::default();
             };
-            match self.read_frame(barrier, &last) {
+            match self.read_frame_or_torn(barrier, &last) {
                 Ok(g) if g.frontier.size == last.last_seq() => break g.frontier,
                 Ok(_) => {
                     return Err(AuditError::Verify(format!(
@@ -260,7 +284,7 @@ impl Journal {
                         last.offset
                     )))
                 }
-                Err(AuditError::Verify(why)) if cut.is_none() => {
+                Err((true, AuditError::Verify(why))) if cut.is_none() => {
                     // Only the last frame can be torn by a crash, and it was never acknowledged.
                     cut = Some((last, why));
                     index.frames.pop();
@@ -268,20 +292,24 @@ impl Journal {
                     index.end = last.offset;
                     index.tail_dirty = true;
                 }
-                Err(e) => return Err(e),
+                Err((_, e)) => return Err(e),
             }
         };
         if index.tail_dirty {
             self.zero_from(index.end, index.allocated)?;
             index.tail_dirty = false;
         }
-        if let Some((f, why)) = cut {
-            let note = format!(
+        let note = match (cut, index.unreadable_tail.take()) {
+            (Some((f, why)), _) => Some(format!(
                 "audit journal recovery: cut an unreadable final frame (entries {}..{}, offset {}) left by an interrupted write: {why}",
                 f.first_seq,
                 f.last_seq(),
                 f.offset
-            );
+            )),
+            (None, Some(why)) => Some(format!("audit journal recovery: zeroed an unreadable tail: {why}")),
+            (None, None) => None,
+        };
+        if let Some(note) = note {
             tracing::warn!("{note}");
             index.recovery_note = Some(note);
         }

@@ -404,3 +404,30 @@ async fn inclusion_proofs_check_against_the_checkpoint_root() {
     }
     assert!(log.inclusion_proof(11, 11).is_err());
 }
+
+#[tokio::test]
+async fn bytes_after_the_last_frame_that_are_no_frame_are_zeroed_and_recorded() {
+    let (d, barrier) = setup();
+    let path = d.path().join("audit.journal");
+    let end = {
+        let log = start(&d, &barrier);
+        for i in 0..3 {
+            log.append(rec(i)).await.unwrap();
+        }
+        log.journal.layout().1
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[end as usize..end as usize + 7].copy_from_slice(b"GARBAGE");
+    std::fs::write(&path, &bytes).unwrap();
+    let log = start(&d, &barrier);
+    assert_eq!(log.head().unwrap().size, 3);
+    assert_eq!(log.append(rec(3)).await.unwrap(), 4);
+    let note = log.entries(3, 4).unwrap().remove(0);
+    assert_eq!(note.record.action, "audit.recover");
+    assert!(note.record.outcome.unwrap().contains("unreadable tail"));
+    log.verify().unwrap();
+    assert!(!std::fs::read(&path)
+        .unwrap()
+        .windows(7)
+        .any(|w| w == b"GARBAGE"));
+}
