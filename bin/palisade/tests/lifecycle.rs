@@ -246,6 +246,30 @@ async fn acknowledged_keys_survive_kill_9() {
     );
     let (st, v) = s.admin(Method::POST, "/v1/audit/verify", None).await;
     assert_eq!(st, 200, "audit log must verify after kill -9: {v}");
+    // Each acknowledged creation was durably audited before it ran.
+    let mut admitted = 0;
+    let mut from = 0;
+    loop {
+        let (_, page) = s
+            .admin(Method::GET, &format!("/v1/audit/entries?from={from}"), None)
+            .await;
+        let list = page["entries"].as_array().unwrap().clone();
+        if list.is_empty() {
+            break;
+        }
+        from += list.len();
+        admitted += list
+            .iter()
+            .filter(|e| {
+                e["kind"] == "admin" && e["action"] == "key.create" && e["decision"] == "allow"
+            })
+            .count();
+    }
+    assert!(
+        admitted >= acked.len(),
+        "{} keys acknowledged but only {admitted} creations in the audit log",
+        acked.len()
+    );
 }
 
 #[tokio::test]
