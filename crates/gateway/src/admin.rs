@@ -1,11 +1,10 @@
 //! Admin REST API under `/v1/` and the health endpoints.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use palisade_node::credentials::CreateCredential;
@@ -15,7 +14,7 @@ use palisade_node::NodeError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{body, ctx, ok, ApiResult};
+use crate::api::{body, ok, ApiResult, Caller};
 use crate::errors::ApiError;
 use crate::AppState;
 
@@ -64,30 +63,15 @@ pub async fn unseal(State(app): State<AppState>, raw: Bytes) -> ApiResult {
         .await?)
 }
 
-pub async fn seal(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn seal(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     ok(app.node.seal_now(&ctx).await?)
 }
 
-pub async fn rotate(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn rotate(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     ok(json!({"term": app.node.rotate(&ctx).await?}))
 }
 
-pub async fn rewrap(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn rewrap(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     ok(json!({"rewritten": app.node.rewrap(&ctx).await?}))
 }
 
@@ -116,13 +100,7 @@ fn key_type(s: &str) -> Result<KeyType, ApiError> {
     })
 }
 
-pub async fn create_key(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn create_key(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
     let b: CreateKeyBody = body(&raw)?;
     let key = app
         .node
@@ -143,13 +121,7 @@ pub struct ImportKeyBody {
     labels: BTreeMap<String, String>,
 }
 
-pub async fn import_key(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn import_key(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
     let b: ImportKeyBody = body(&raw)?;
     let private_key = b.private_key.map(zeroize::Zeroizing::new);
     let key = match (private_key, b.keystore) {
@@ -189,42 +161,31 @@ pub async fn import_key(
     Ok((StatusCode::CREATED, Json(key)).into_response())
 }
 
-pub async fn list_keys(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn list_keys(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     ok(json!({"keys": app.node.list_keys(&ctx)?}))
 }
 
 pub async fn show_key(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     ok(app.node.show_key(&ctx, &id)?)
 }
 
 pub async fn freeze_key(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     ok(app.node.set_key_state(&ctx, &id, "freeze").await?)
 }
 
 pub async fn unfreeze_key(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     ok(app.node.set_key_state(&ctx, &id, "unfreeze").await?)
 }
 
@@ -235,12 +196,10 @@ pub struct ConfirmQuery {
 
 pub async fn destroy_key(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
     Query(q): Query<ConfirmQuery>,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     if q.confirm.as_deref() != Some(id.as_str()) {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
@@ -286,11 +245,9 @@ fn default_methods() -> Vec<String> {
 
 pub async fn create_credential(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     raw: Bytes,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     let b: CreateCredentialBody = body(&raw)?;
     let keys = if b.keys.iter().any(|k| k == "*") {
         KeyScope::All
@@ -344,22 +301,15 @@ pub async fn create_credential(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-pub async fn list_credentials(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn list_credentials(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     ok(json!({"credentials": app.node.list_credentials(&ctx)?}))
 }
 
 pub async fn revoke_credential(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     ok(app.node.revoke_credential(&ctx, &id).await?)
 }
 
@@ -373,13 +323,7 @@ pub struct BackupBody {
     confirm: bool,
 }
 
-pub async fn backup(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn backup(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
     let b: BackupBody = body(&raw)?;
     if !b.confirm {
         return Err(ApiError(
@@ -399,13 +343,7 @@ pub struct RestoreBody {
     confirm: bool,
 }
 
-pub async fn restore(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn restore(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
     let b: RestoreBody = body(&raw)?;
     if !b.confirm {
         return Err(ApiError(
@@ -420,12 +358,7 @@ pub async fn restore(
         .await?)
 }
 
-pub async fn audit_head(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn audit_head(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     if !ctx.principal.admin {
         return Err(
             NodeError::Denied("reading the audit log needs an admin credential".into()).into(),
@@ -434,12 +367,7 @@ pub async fn audit_head(
     ok(app.node.audit().head().map_err(NodeError::from)?)
 }
 
-pub async fn audit_verify(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn audit_verify(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     if !ctx.principal.admin {
         return Err(
             NodeError::Denied("verifying the audit log needs an admin credential".into()).into(),

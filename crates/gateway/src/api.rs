@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -33,6 +35,28 @@ pub fn ctx(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<Requ
         principal,
         source: Some(peer.ip().to_string()),
     })
+}
+
+/// The authenticated caller of an admin endpoint: extracting it checks the bearer token (401
+/// otherwise) and records the source address, before the body is read.
+pub struct Caller(pub RequestCtx);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .ok_or_else(|| {
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the connection's address is unknown".into(),
+                )
+            })?;
+        ctx(app, peer, &parts.headers).map(Caller)
+    }
 }
 
 /// Parses a JSON body (an empty body reads as `{}`); 400 names what is wrong.

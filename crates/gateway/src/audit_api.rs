@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use palisade_node::{NodeError, RequestCtx};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{body, ctx, ok, ApiResult};
+use crate::api::{body, ok, ApiResult, Caller};
 use crate::errors::ApiError;
 use crate::AppState;
 
@@ -63,13 +63,7 @@ pub async fn block_guard(State(app): State<AppState>, req: Request, next: Next) 
     next.run(req).await
 }
 
-fn admin(
-    app: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    what: &str,
-) -> Result<RequestCtx, ApiError> {
-    let c = ctx(app, peer, headers)?;
+fn admin(c: RequestCtx, what: &str) -> Result<RequestCtx, ApiError> {
     if !c.principal.admin {
         return Err(NodeError::Denied(format!("{what} needs an admin credential")).into());
     }
@@ -108,11 +102,10 @@ fn range(q: &RangeQuery, size: u64) -> (u64, u64) {
 
 async fn entries(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult {
-    admin(&app, peer, &headers, "reading the audit log")?;
+    admin(ctx, "reading the audit log")?;
     let size = app.node.audit().head().map_err(audit_err)?.size;
     let (from, to) = range(&q, size);
     let node = app.node.clone();
@@ -126,11 +119,10 @@ async fn entries(
 /// JSON lines: each line is one stored entry, byte for byte (what the Merkle leaves hash).
 async fn export(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult {
-    let c = admin(&app, peer, &headers, "exporting the audit log")?;
+    let c = admin(ctx, "exporting the audit log")?;
     app.node.admit_audit_read(&c, "audit.export").await?;
     let size = app.node.audit().head().map_err(audit_err)?.size;
     let (from, to) = range(&q, size);
@@ -172,12 +164,11 @@ pub struct ProofQuery {
 /// latest does not cover the entry), or under a tree of `size` entries.
 async fn proof(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(seq): Path<u64>,
     Query(q): Query<ProofQuery>,
 ) -> ApiResult {
-    let c = admin(&app, peer, &headers, "reading the audit log")?;
+    let c = admin(ctx, "reading the audit log")?;
     app.node.admit_audit_read(&c, "audit.proof").await?;
     let vk = app.node.audit().verifier_key().map_err(audit_err)?;
     let (size, note) = match q.size {
@@ -214,34 +205,22 @@ async fn proof(
     }))
 }
 
-async fn latest_checkpoint(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    admin(&app, peer, &headers, "reading audit checkpoints")?;
+async fn latest_checkpoint(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
+    admin(ctx, "reading audit checkpoints")?;
     let note = app.node.audit().latest_checkpoint().map_err(audit_err)?;
     let key = app.node.audit().verifier_key().map_err(audit_err)?;
     ok(json!({"checkpoint": note, "key": key.to_string()}))
 }
 
-async fn new_checkpoint(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+async fn new_checkpoint(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
+    let c = ctx;
     let note = app.node.checkpoint_now(&c).await?;
     let key = app.node.audit().verifier_key().map_err(audit_err)?;
     ok(json!({"checkpoint": note, "key": key.to_string()}))
 }
 
-async fn verifier_key(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    admin(&app, peer, &headers, "reading the audit key")?;
+async fn verifier_key(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
+    admin(ctx, "reading the audit key")?;
     ok(json!({"key": app.node.audit().verifier_key().map_err(audit_err)?.to_string()}))
 }
 
@@ -251,13 +230,8 @@ pub struct HashBody {
     value: String,
 }
 
-async fn keyed_hash(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    admin(&app, peer, &headers, "computing audit hashes")?;
+async fn keyed_hash(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
+    admin(ctx, "computing audit hashes")?;
     let b: HashBody = body(&raw)?;
     ok(json!({"hash": app.node.audit().keyed_hash(&b.value).map_err(audit_err)?}))
 }
@@ -270,21 +244,19 @@ pub struct StatusQuery {
 
 async fn list_incidents(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Query(q): Query<StatusQuery>,
 ) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+    let c = ctx;
     ok(json!({"incidents": app.node.list_incidents(&c, q.status.as_deref())?}))
 }
 
 async fn show_incident(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+    let c = ctx;
     ok(app.node.show_incident(&c, &id)?)
 }
 
@@ -298,12 +270,11 @@ pub struct ResolveBody {
 
 async fn resolve_incident(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
     raw: Bytes,
 ) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+    let c = ctx;
     let b: ResolveBody = body(&raw)?;
     ok(app
         .node
@@ -313,30 +284,24 @@ async fn resolve_incident(
 
 async fn suspend(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+    let c = ctx;
     ok(app.node.suspend_credential(&c, &id).await?)
 }
 
 async fn reinstate(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+    let c = ctx;
     ok(app.node.reinstate_credential(&c, &id).await?)
 }
 
-async fn list_blocks(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    admin(&app, peer, &headers, "listing blocked sources")?;
+async fn list_blocks(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
+    admin(ctx, "listing blocked sources")?;
     ok(json!({"blocks": app.node.blocks()}))
 }
 
@@ -352,33 +317,23 @@ fn default_block_secs() -> u64 {
     900
 }
 
-async fn block(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+async fn block(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
+    let c = ctx;
     let b: BlockBody = body(&raw)?;
     ok(app.node.block_source(&c, &b.source, b.seconds).await?)
 }
 
 async fn unblock(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(source): Path<String>,
 ) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+    let c = ctx;
     ok(json!({"source": source, "was_blocked": app.node.unblock_source(&c, &source).await?}))
 }
 
-async fn lockdown_status(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    admin(&app, peer, &headers, "reading the lockdown state")?;
+async fn lockdown_status(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
+    admin(ctx, "reading the lockdown state")?;
     ok(json!({"lockdown": app.node.lockdown_active()}))
 }
 
@@ -388,13 +343,8 @@ pub struct LockdownBody {
     on: bool,
 }
 
-async fn lockdown(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> ApiResult {
-    let c = ctx(&app, peer, &headers)?;
+async fn lockdown(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> ApiResult {
+    let c = ctx;
     let b: LockdownBody = body(&raw)?;
     ok(json!({"lockdown": app.node.lockdown(&c, b.on).await?}))
 }

@@ -1,11 +1,10 @@
 //! REST endpoints for policy administration and approvals.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use palisade_node::policy::{ApprovalStatus, PolicyBundle};
@@ -13,7 +12,7 @@ use palisade_node::NodeError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::{body, ctx, ApiResult};
+use crate::api::{body, ApiResult, Caller};
 use crate::errors::ApiError;
 use crate::AppState;
 
@@ -29,25 +28,11 @@ pub(crate) fn pending_or(e: NodeError) -> Response {
     }
 }
 
-pub async fn get_policy(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn get_policy(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     Ok(Json(app.node.get_policy(&ctx)?).into_response())
 }
 
-pub async fn put_policy(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    raw: Bytes,
-) -> Response {
-    let ctx = match ctx(&app, peer, &headers) {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
+pub async fn put_policy(State(app): State<AppState>, Caller(ctx): Caller, raw: Bytes) -> Response {
     let bundle: PolicyBundle = match body(&raw) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -75,11 +60,9 @@ fn default_method() -> String {
 
 pub async fn test_policy(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     raw: Bytes,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     let b: TestBody = body(&raw)?;
     let chain_id = b
         .chain_id
@@ -96,12 +79,7 @@ pub async fn test_policy(
     .into_response())
 }
 
-pub async fn list_approvals(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
+pub async fn list_approvals(State(app): State<AppState>, Caller(ctx): Caller) -> ApiResult {
     Ok(Json(json!({"approvals": app.node.list_approvals(&ctx)?})).into_response())
 }
 
@@ -113,12 +91,10 @@ pub struct WaitQuery {
 
 pub async fn get_approval(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
     Query(q): Query<WaitQuery>,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     let deadline = Instant::now() + Duration::from_secs(q.wait.unwrap_or(0).min(60));
     loop {
         let rec = app.node.get_approval(&ctx, &id)?;
@@ -142,33 +118,29 @@ pub struct VoteBody {
 
 async fn vote(
     app: AppState,
-    peer: SocketAddr,
-    headers: HeaderMap,
+    ctx: palisade_node::RequestCtx,
     id: String,
     raw: Bytes,
     accept: bool,
 ) -> ApiResult {
-    let ctx = ctx(&app, peer, &headers)?;
     let b: VoteBody = body(&raw)?;
     Ok(Json(app.node.vote(&ctx, &id, accept, &b.signature).await?).into_response())
 }
 
 pub async fn accept(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
     raw: Bytes,
 ) -> ApiResult {
-    vote(app, peer, headers, id, raw, true).await
+    vote(app, ctx, id, raw, true).await
 }
 
 pub async fn reject(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(ctx): Caller,
     Path(id): Path<String>,
     raw: Bytes,
 ) -> ApiResult {
-    vote(app, peer, headers, id, raw, false).await
+    vote(app, ctx, id, raw, false).await
 }
