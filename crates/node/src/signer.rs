@@ -99,7 +99,7 @@ impl Node {
         key: &KeyInfo,
         facts: &Facts,
         digest: [u8; 32],
-        held: &Value,
+        held: impl FnOnce() -> Value,
         approval: Option<&ApprovedRequest>,
     ) -> Result<(RecoverableSignature, Option<Reservation>), NodeError> {
         let started = Instant::now();
@@ -125,6 +125,8 @@ impl Node {
         {
             Ok(Authorization::Approved(a)) => a,
             Ok(Authorization::NeedsApproval { spec, reasons }) => {
+                // Built only here: what approvers see and sign is not needed on the fast path.
+                let held = held();
                 let summary = summarize(facts);
                 let rec = self
                     .approvals()
@@ -133,9 +135,9 @@ impl Node {
                         &ctx.principal.credential_id,
                         method,
                         Some(&key.id),
-                        request_digest(held),
+                        request_digest(&held),
                         summary,
-                        held.clone(),
+                        held,
                     )
                     .map_err(|e| NodeError::Internal(e.to_string()))?;
                 record.decision = "hold".into();
@@ -207,9 +209,9 @@ impl Node {
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_personal_hash(message);
         let facts = self.facts(ctx, Action::SignMessage, method, chain.id, &key);
-        let held = json!({"action": "personal_sign", "chain_id": chain.id, "address": address, "message": format!("0x{}", hex::encode(message))});
+        let held = || json!({"action": "personal_sign", "chain_id": chain.id, "address": address, "message": format!("0x{}", hex::encode(message))});
         Ok(self
-            .sign_digest(ctx, &key, &facts, digest.0, &held, approval)
+            .sign_digest(ctx, &key, &facts, digest.0, held, approval)
             .await?
             .0
             .to_rsv_bytes())
@@ -229,9 +231,9 @@ impl Node {
         let key = self.resolve_signing_key(ctx, address)?;
         let digest = chain::eip191_validator_hash(validator, data);
         let facts = self.facts(ctx, Action::SignMessage, method, chain.id, &key);
-        let held = json!({"action": "data/validator", "chain_id": chain.id, "address": address, "validator": validator, "data": format!("0x{}", hex::encode(data))});
+        let held = || json!({"action": "data/validator", "chain_id": chain.id, "address": address, "validator": validator, "data": format!("0x{}", hex::encode(data))});
         Ok(self
-            .sign_digest(ctx, &key, &facts, digest.0, &held, None)
+            .sign_digest(ctx, &key, &facts, digest.0, held, None)
             .await?
             .0
             .to_rsv_bytes())
@@ -261,9 +263,9 @@ impl Node {
         let facts = self
             .facts(ctx, Action::SignTypedData, method, chain.id, &key)
             .with_typed_data(&td);
-        let held = json!({"action": "eth_signTypedData_v4", "chain_id": chain.id, "address": address, "typed": typed});
+        let held = || json!({"action": "eth_signTypedData_v4", "chain_id": chain.id, "address": address, "typed": typed});
         Ok(self
-            .sign_digest(ctx, &key, &facts, td.hash.0, &held, approval)
+            .sign_digest(ctx, &key, &facts, td.hash.0, held, approval)
             .await?
             .0
             .to_rsv_bytes())
@@ -310,16 +312,9 @@ impl Node {
             .facts(ctx, Action::SignTransaction, method, chain.id, &key)
             .with_tx(&req);
         let held =
-            json!({"action": "eth_signTransaction", "chain_id": chain.id, "tx": raw_request});
+            || json!({"action": "eth_signTransaction", "chain_id": chain.id, "tx": raw_request});
         let (sig, _) = self
-            .sign_digest(
-                ctx,
-                &key,
-                &facts,
-                unsigned.signing_hash().0,
-                &held,
-                approval,
-            )
+            .sign_digest(ctx, &key, &facts, unsigned.signing_hash().0, held, approval)
             .await?;
         Ok(unsigned.into_signed(&sig))
     }
@@ -394,7 +389,7 @@ impl Node {
         self.vault().check_usable(&key.id)?;
         // What approvers see and sign is the request as the client sent it.
         let held =
-            json!({"action": "eth_sendTransaction", "chain_id": chain.id, "tx": raw_request});
+            || json!({"action": "eth_sendTransaction", "chain_id": chain.id, "tx": raw_request});
         self.fill_gas_and_fees(chain, &mut req).await?;
         let address = key.address.clone().unwrap_or_default();
         let slot = self.nonce_slot(&address, chain.id);
@@ -423,14 +418,7 @@ impl Node {
             .facts(ctx, Action::SendTransaction, method, chain.id, &key)
             .with_tx(&req);
         let (sig, reservation) = self
-            .sign_digest(
-                ctx,
-                &key,
-                &facts,
-                unsigned.signing_hash().0,
-                &held,
-                approval,
-            )
+            .sign_digest(ctx, &key, &facts, unsigned.signing_hash().0, held, approval)
             .await?;
         let signed = unsigned.into_signed(&sig);
         match chain
