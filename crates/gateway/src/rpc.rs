@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use palisade_node::chain::{self, Address};
 use palisade_node::{Chain, Node, NodeError, RequestCtx};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::errors::*;
@@ -18,6 +20,41 @@ use crate::{auth, AppState};
 
 /// geth's external-signer API version that `account_version` reports.
 const EXTERNAL_SIGNER_VERSION: &str = "6.1.0";
+
+/// The result of one request: built here, or the node's own JSON passed on unparsed.
+enum Answer {
+    Value(Value),
+    Raw(Box<RawValue>),
+}
+
+/// One JSON-RPC response object, serialized straight into the HTTP body.
+struct Reply {
+    id: Value,
+    outcome: Result<Answer, RpcError>,
+}
+
+impl Reply {
+    fn error(id: Value, e: RpcError) -> Self {
+        Self {
+            id,
+            outcome: Err(e),
+        }
+    }
+}
+
+impl Serialize for Reply {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("jsonrpc", "2.0")?;
+        m.serialize_entry("id", &self.id)?;
+        match &self.outcome {
+            Ok(Answer::Value(v)) => m.serialize_entry("result", v)?,
+            Ok(Answer::Raw(r)) => m.serialize_entry("result", r)?,
+            Err(e) => m.serialize_entry("error", &e.to_json())?,
+        }
+        m.end()
+    }
+}
 
 pub async fn handle_default(
     State(app): State<AppState>,
@@ -198,7 +235,7 @@ async fn handle(
             if out.is_empty() {
                 StatusCode::NO_CONTENT.into_response()
             } else {
-                Json(Value::Array(out)).into_response()
+                Json(out).into_response()
             }
         }
         item => match one(&node, &ctx, chain, item).await {
@@ -209,34 +246,44 @@ async fn handle(
 }
 
 /// Handles one request object; `None` for a notification (no `id`).
-async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> Option<Value> {
-    let Value::Object(obj) = item else {
-        return Some(
-            json!({"jsonrpc": "2.0", "id": Value::Null, "error": RpcError::new(INVALID_REQUEST, "invalid request: expected a JSON-RPC object").to_json()}),
-        );
+async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> Option<Reply> {
+    let Value::Object(mut obj) = item else {
+        return Some(Reply::error(
+            Value::Null,
+            RpcError::new(
+                INVALID_REQUEST,
+                "invalid request: expected a JSON-RPC object",
+            ),
+        ));
     };
-    let id = obj.get("id").cloned();
-    let reply_id = id.clone().unwrap_or(Value::Null);
-    let invalid = |msg: &str| {
-        Some(
-            json!({"jsonrpc": "2.0", "id": reply_id.clone(), "error": RpcError::new(INVALID_REQUEST, msg).to_json()}),
-        )
+    let id = obj.remove("id");
+    let params = obj.remove("params");
+    let invalid = |id: Option<Value>, msg: &str| {
+        Some(Reply::error(
+            id.unwrap_or(Value::Null),
+            RpcError::new(INVALID_REQUEST, msg),
+        ))
     };
     if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return invalid("invalid request: `jsonrpc` must be \"2.0\"");
+        return invalid(id, "invalid request: `jsonrpc` must be \"2.0\"");
     }
     if let Some(i) = &id {
         if !(i.is_string() || i.is_number() || i.is_null()) {
-            return invalid("invalid request: `id` must be a string, number or null");
+            return invalid(id, "invalid request: `id` must be a string, number or null");
         }
     }
     let Some(method) = obj.get("method").and_then(Value::as_str) else {
-        return invalid("invalid request: `method` must be a string");
+        return invalid(id, "invalid request: `method` must be a string");
     };
-    let params = match obj.get("params") {
+    let params = match params {
         None | Some(Value::Null) => Value::Array(Vec::new()),
-        Some(p @ (Value::Array(_) | Value::Object(_))) => p.clone(),
-        Some(_) => return invalid("invalid request: `params` must be an array or an object"),
+        Some(p @ (Value::Array(_) | Value::Object(_))) => p,
+        Some(_) => {
+            return invalid(
+                id,
+                "invalid request: `params` must be an array or an object",
+            )
+        }
     };
     let started = std::time::Instant::now();
     let result = match firewall::credential_allows(node, ctx, method) {
@@ -245,10 +292,9 @@ async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> 
     };
     let code = result.as_ref().err().map(|e| e.code);
     crate::metrics::global().rpc(method, code, started.elapsed());
-    id.as_ref()?;
-    Some(match result {
-        Ok(v) => json!({"jsonrpc": "2.0", "id": reply_id, "result": v}),
-        Err(e) => json!({"jsonrpc": "2.0", "id": reply_id, "error": e.to_json()}),
+    Some(Reply {
+        id: id?,
+        outcome: result,
     })
 }
 
@@ -330,8 +376,8 @@ async fn dispatch(
     chain: &Chain,
     method: &str,
     params: Value,
-) -> Result<Value, RpcError> {
-    match method {
+) -> Result<Answer, RpcError> {
+    let local = match method {
         "eth_accounts" | "account_list" => Ok(json!(node.accounts(ctx)?)),
         "eth_chainId" => Ok(json!(format!("{:#x}", chain.id))),
         "account_version" => Ok(json!(EXTERNAL_SIGNER_VERSION)),
@@ -441,27 +487,39 @@ async fn dispatch(
                 })?;
             Ok(node.send_raw_transaction(ctx, chain, &bytes).await?)
         }
-        _ => match firewall::classify(method) {
-            Verdict::Forward => {
-                firewall::check_forward(node, ctx, chain, method, &params).await?;
-                Ok(node.forward(ctx, chain, method, params).await?)
-            }
-            Verdict::HardDenied(prefix) => {
-                let msg =
+        _ => return forward(node, ctx, chain, method, &params).await,
+    };
+    local.map(Answer::Value)
+}
+
+/// A method Palisade does not implement itself: forwarded if the RPC firewall allows it.
+async fn forward(
+    node: &Arc<Node>,
+    ctx: &RequestCtx,
+    chain: &Chain,
+    method: &str,
+    params: &Value,
+) -> Result<Answer, RpcError> {
+    match firewall::classify(method) {
+        Verdict::Forward => {
+            firewall::check_forward(node, ctx, chain, method, params).await?;
+            Ok(Answer::Raw(node.forward(ctx, chain, method, params).await?))
+        }
+        Verdict::HardDenied(prefix) => {
+            let msg =
                     format!("method `{method}` is denied by the RPC firewall: the `{prefix}` namespace is never forwarded to the node");
-                node.audit_refusal(Some(ctx), method, &msg);
-                crate::metrics::global().firewall_denied("hard_denied");
-                Err(RpcError::new(DENIED, msg))
-            }
-            Verdict::Unknown => {
-                let msg = format!(
+            node.audit_refusal(Some(ctx), method, &msg);
+            crate::metrics::global().firewall_denied("hard_denied");
+            Err(RpcError::new(DENIED, msg))
+        }
+        Verdict::Unknown => {
+            let msg = format!(
                     "method `{}` is not supported by Palisade and is not a read-only method the RPC firewall forwards",
                     method.chars().take(64).collect::<String>()
                 );
-                node.audit_refusal(Some(ctx), method, &msg);
-                crate::metrics::global().firewall_denied("unknown_method");
-                Err(RpcError::new(METHOD_NOT_FOUND, msg))
-            }
-        },
+            node.audit_refusal(Some(ctx), method, &msg);
+            crate::metrics::global().firewall_denied("unknown_method");
+            Err(RpcError::new(METHOD_NOT_FOUND, msg))
+        }
     }
 }

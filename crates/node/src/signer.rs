@@ -514,14 +514,14 @@ impl Node {
         ctx: &RequestCtx,
         chain: &Chain,
         method: &str,
-        params: Value,
-    ) -> Result<Value, NodeError> {
+        params: &Value,
+    ) -> Result<Box<serde_json::value::RawValue>, NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Read)?;
         let mut record = Self::base_record(ctx, method);
         record.decision = "allow".into();
         record.reasons = vec!["read-only method allowed by the RPC firewall".into()];
         self.audit_in_background(record);
-        Ok(chain.upstream.call(method, params).await?)
+        Ok(chain.upstream.call_raw(method, params).await?)
     }
 
     /// Audits a request refused before reaching a key (firewall, bad input).
