@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use journal::Journal;
 use palisade_barrier::{Barrier, BarrierError, Write};
@@ -46,7 +47,10 @@ const QUEUE_DEPTH: usize = 16_384;
 /// When appends arrive concurrently, the writer waits this long for more before a commit:
 /// each fdatasync costs ~40 µs of CPU here, and fewer, larger groups spend less of it per
 /// entry (PostgreSQL's `commit_delay`). Sequential appends never wait.
-const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(100);
+const COMMIT_DELAY: Duration = Duration::from_micros(100);
+/// How long records nobody waits for may gather before they are written (and lost in a crash
+/// if not yet written): a stream of forwarded reads then costs one fdatasync per batch.
+const DETACHED_DELAY: Duration = Duration::from_millis(2);
 
 #[derive(Debug, thiserror::Error, Clone)]
 pub enum AuditError {
@@ -259,7 +263,26 @@ fn writer(
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         drain(&mut group);
-        if concurrent || group.len() > 1 {
+        if group.iter().all(|job| job.reply.is_none()) {
+            // Nobody waits on these (forwarded reads, denials, results): gather more for a
+            // little while, so a stream of reads costs one fdatasync per batch rather than per
+            // record. A record someone waits for ends the wait at once.
+            let deadline = Instant::now() + DETACHED_DELAY;
+            while group.len() < MAX_GROUP {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(job) => {
+                        let waited_for = job.reply.is_some();
+                        group.push(job);
+                        drain(&mut group);
+                        if waited_for {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        } else if concurrent || group.len() > 1 {
             thread::sleep(COMMIT_DELAY);
             drain(&mut group);
         }
