@@ -176,6 +176,8 @@ struct Job {
 
 pub struct AuditLog {
     queue: mpsc::SyncSender<Job>,
+    /// The writer thread, unparked when a record someone waits for is queued.
+    writer: thread::Thread,
     barrier: Arc<Barrier>,
     keys: Arc<keys::KeyCache>,
     journal: Arc<Journal>,
@@ -259,34 +261,36 @@ fn writer(
             }
         }
     };
+    let waited_for = |group: &[Job]| group.iter().filter(|job| job.reply.is_some()).count();
     let mut concurrent = false;
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         drain(&mut group);
-        if group.iter().all(|job| job.reply.is_none()) {
+        if waited_for(&group) == 0 {
             // Nobody waits on these (forwarded reads, denials, results): gather more for a
             // little while, so a stream of reads costs one fdatasync per batch rather than per
-            // record. A record someone waits for ends the wait at once.
+            // record. Parked rather than blocked on the queue: senders of such records then
+            // wake nobody, while `append` unparks the writer for a record someone waits for,
+            // which ends the wait at once.
             let deadline = Instant::now() + DETACHED_DELAY;
             while group.len() < MAX_GROUP {
                 let left = deadline.saturating_duration_since(Instant::now());
-                match rx.recv_timeout(left) {
-                    Ok(job) => {
-                        let waited_for = job.reply.is_some();
-                        group.push(job);
-                        drain(&mut group);
-                        if waited_for {
-                            break;
-                        }
-                    }
-                    Err(_) => break,
+                if left.is_zero() {
+                    break;
+                }
+                thread::park_timeout(left);
+                drain(&mut group);
+                if waited_for(&group) > 0 {
+                    break;
                 }
             }
-        } else if concurrent || group.len() > 1 {
+        }
+        let waiting = waited_for(&group);
+        if waiting > 0 && (concurrent || waiting > 1) {
             thread::sleep(COMMIT_DELAY);
             drain(&mut group);
         }
-        concurrent = group.len() > 1;
+        concurrent = waited_for(&group) > 1;
         let result = (|| -> Result<(u64, Vec<AuditEntry>), AuditError> {
             let mut f = ready(&barrier, &journal)?;
             if let Some(note) = journal.take_recovery_note() {
@@ -369,12 +373,13 @@ impl AuditLog {
             journal.clone(),
             stream.clone(),
         );
-        thread::Builder::new()
+        let handle = thread::Builder::new()
             .name("palisade-audit".into())
             .spawn(move || writer(b, k, j, s, rx))
             .map_err(|e| AuditError::Unavailable(format!("cannot start the audit writer: {e}")))?;
         Ok(Self {
             queue: tx,
+            writer: handle.thread().clone(),
             barrier,
             keys,
             journal,
@@ -496,6 +501,7 @@ impl AuditLog {
             }
         };
         sent?;
+        self.writer.unpark();
         rx.await
             .map_err(|_| AuditError::Unavailable("audit writer stopped".into()))?
     }
