@@ -84,6 +84,9 @@ pub(crate) struct Journal {
     index: RwLock<Index>,
     /// Held by the one appender and by tail recovery, which both change the file.
     write: Mutex<()>,
+    /// Whether the store was checked for a log kept there by earlier versions (and it was
+    /// moved here); held while moving it.
+    pub legacy_checked: Mutex<bool>,
 }
 
 fn context(first_seq: u64, count: u32) -> String {
@@ -205,6 +208,7 @@ impl Journal {
                 recovery_note: None,
             }),
             write: Mutex::new(()),
+            legacy_checked: Mutex::new(false),
         })
     }
 

@@ -196,10 +196,12 @@ fn now_ms() -> u64 {
 /// and signed checkpoints still hold).
 fn ready(barrier: &Barrier, journal: &Journal) -> Result<Frontier, AuditError> {
     let frontier = journal.frontier(barrier)?;
-    if frontier.size > 0 {
+    let mut checked = journal.legacy_checked.lock();
+    if *checked {
         return Ok(frontier);
     }
     let Some(raw_head) = barrier.get(LEGACY_HEAD_PATH)? else {
+        *checked = true;
         return Ok(frontier);
     };
     #[derive(Deserialize)]
@@ -210,11 +212,13 @@ fn ready(barrier: &Barrier, journal: &Journal) -> Result<Frontier, AuditError> {
         .map_err(|e| AuditError::Unavailable(format!("legacy audit head is damaged: {e}")))?
         .frontier;
     let stored = barrier.scan(LEGACY_ENTRY_PREFIX)?;
+    let leaves: Vec<Hash> = stored
+        .iter()
+        .map(|(_, raw)| merkle::leaf_hash(raw))
+        .collect();
     let mut f = Frontier::default();
-    let mut entries = Vec::with_capacity(stored.len());
-    for (_, raw) in &stored {
-        f.push(merkle::leaf_hash(raw));
-        entries.push(raw.clone());
+    for leaf in &leaves {
+        f.push(*leaf);
     }
     if f != head {
         return Err(AuditError::Verify(format!(
@@ -223,12 +227,26 @@ fn ready(barrier: &Barrier, journal: &Journal) -> Result<Frontier, AuditError> {
             head.size
         )));
     }
+    // A move interrupted by a crash left a prefix in the journal: it must be exactly the first
+    // entries of the old log, and the move resumes after them.
+    let done = usize::try_from(frontier.size).unwrap_or(usize::MAX);
     let mut g = Frontier::default();
-    for (i, chunk) in entries.chunks(MAX_GROUP).enumerate() {
-        for e in chunk {
-            g.push(merkle::leaf_hash(e));
+    for leaf in leaves.iter().take(done) {
+        g.push(*leaf);
+    }
+    if done > leaves.len() || g != frontier {
+        return Err(AuditError::Verify(format!(
+            "the audit journal ({} entries) is not a prefix of the earlier version's log ({} entries) it was being filled from",
+            frontier.size, head.size
+        )));
+    }
+    let rest: Vec<Vec<u8>> = stored[done..].iter().map(|(_, raw)| raw.clone()).collect();
+    for chunk in rest.chunks(MAX_GROUP) {
+        let first = g.size;
+        for raw in chunk {
+            g.push(merkle::leaf_hash(raw));
         }
-        journal.append(barrier, (i * MAX_GROUP) as u64, chunk, &g)?;
+        journal.append(barrier, first, chunk, &g)?;
     }
     let mut deletes: Vec<Write> = stored
         .into_iter()
@@ -238,6 +256,7 @@ fn ready(barrier: &Barrier, journal: &Journal) -> Result<Frontier, AuditError> {
         path: LEGACY_HEAD_PATH.into(),
     });
     barrier.apply(deletes, Vec::new())?;
+    *checked = true;
     tracing::info!(
         entries = head.size,
         "moved the audit log into the audit journal"

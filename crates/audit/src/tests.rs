@@ -212,6 +212,23 @@ async fn a_log_kept_in_the_store_by_earlier_versions_moves_into_the_journal() {
             &serde_json::to_vec(&serde_json::json!({ "frontier": f })).unwrap(),
         )
         .unwrap();
+    // A first move was interrupted by a crash after its first group reached the journal.
+    {
+        let journal = Journal::open(&d.path().join("audit.journal")).unwrap();
+        journal.frontier(&barrier).unwrap();
+        let raw: Vec<Vec<u8>> = barrier
+            .scan(LEGACY_ENTRY_PREFIX)
+            .unwrap()
+            .into_iter()
+            .take(2)
+            .map(|(_, v)| v)
+            .collect();
+        let mut g = merkle::Frontier::default();
+        for r in &raw {
+            g.push(merkle::leaf_hash(r));
+        }
+        journal.append(&barrier, 0, &raw, &g).unwrap();
+    }
     let log = start(&d, &barrier);
     let head = log.head().unwrap();
     assert_eq!((head.size, head.root), (5, f.root()));
@@ -219,6 +236,36 @@ async fn a_log_kept_in_the_store_by_earlier_versions_moves_into_the_journal() {
     log.verify().unwrap();
     assert!(barrier.scan(LEGACY_ENTRY_PREFIX).unwrap().is_empty());
     assert!(barrier.get(LEGACY_HEAD_PATH).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_journal_that_is_not_a_prefix_of_the_old_log_is_refused() {
+    let (d, barrier) = setup();
+    {
+        let log = start(&d, &barrier);
+        log.append(rec(9)).await.unwrap();
+    }
+    let entry = serde_json::to_vec(&AuditEntry {
+        seq: 0,
+        time_ms: 1,
+        record: rec(0),
+    })
+    .unwrap();
+    let mut f = merkle::Frontier::default();
+    f.push(merkle::leaf_hash(&entry));
+    barrier
+        .put(&format!("{LEGACY_ENTRY_PREFIX}{:020}", 0), &entry)
+        .unwrap();
+    barrier
+        .put(
+            LEGACY_HEAD_PATH,
+            &serde_json::to_vec(&serde_json::json!({ "frontier": f })).unwrap(),
+        )
+        .unwrap();
+    let log = start(&d, &barrier);
+    let e = log.head().unwrap_err().to_string();
+    assert!(e.contains("not a prefix"), "{e}");
+    assert!(log.append(rec(1)).await.is_err(), "fails closed");
 }
 
 /// An exported log (one stored entry per line) and the verified checkpoint over all of it.
