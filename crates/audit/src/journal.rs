@@ -30,8 +30,11 @@ const MAGIC: [u8; 4] = *b"PAJ1";
 const HEADER_LEN: usize = 24;
 /// Space is zeroed ahead of the writer in chunks this big (about 3,500 entries each).
 const CHUNK: u64 = 1 << 20;
-/// No honest frame comes near this; a header claiming more is not a header.
-const MAX_FRAME: u64 = 1 << 30;
+/// No honest frame comes near this (2,048 entries of a few KiB); a header claiming more is
+/// not a header.
+const MAX_FRAME: u64 = 64 << 20;
+/// Disks write sectors whole: a torn write leaves whole sectors of the pre-zeroed space zero.
+const SECTOR: u64 = 512;
 
 #[derive(Clone, Copy, Debug)]
 struct Frame {
@@ -65,6 +68,9 @@ struct Index {
     tail_dirty: bool,
     /// Set when opening stopped at bytes that are neither zeros nor a frame that could follow.
     unreadable_tail: Option<String>,
+    /// Set when frames follow the point where the walk stopped: that is damage to committed
+    /// frames, not a torn write, and the log refuses to run over it.
+    damage: Option<String>,
     /// A failed fdatasync leaves the file in an unknown state: refuse everything until restart.
     poisoned: Option<String>,
     /// What recovery cut off, for the log to record.
@@ -144,6 +150,68 @@ fn decode(mut b: &[u8]) -> Option<(Vec<Vec<u8>>, Frontier)> {
     b.is_empty().then_some((entries, Frontier { size, nodes }))
 }
 
+/// The offset of a plausible frame header for entries after `size` in `[from, to)`, if any.
+fn later_frame(file: &File, from: u64, size: u64, to: u64) -> std::io::Result<Option<u64>> {
+    let mut buf = vec![0u8; CHUNK as usize + HEADER_LEN];
+    let mut at = from;
+    while at < to {
+        let n = ((to - at) as usize).min(buf.len());
+        file.read_exact_at(&mut buf[..n], at)?;
+        for i in 0..n.saturating_sub(HEADER_LEN - 1) {
+            if buf[i..i + 4] != MAGIC {
+                continue;
+            }
+            let h = &buf[i..i + HEADER_LEN];
+            let len = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
+            let first_seq = u64::from_le_bytes(h[8..16].try_into().unwrap_or_default());
+            let count = u32::from_le_bytes([h[16], h[17], h[18], h[19]]);
+            let start = at + i as u64;
+            if first_seq > size
+                && count > 0
+                && len <= MAX_FRAME
+                && start + HEADER_LEN as u64 + len <= to
+            {
+                return Ok(Some(start));
+            }
+        }
+        if n < buf.len() {
+            break;
+        }
+        // Overlap by a header's length so a header across the boundary is seen.
+        at += (n - HEADER_LEN) as u64;
+    }
+    Ok(None)
+}
+
+/// Whether `f`'s bytes after its header include a whole zero sector: what a write cut short
+/// leaves in pre-zeroed space. Ciphertext never holds 512 zero bytes, so a frame without one was
+/// written whole and then changed.
+fn has_zero_sector(file: &File, f: &Frame) -> std::io::Result<bool> {
+    let start = f.offset + HEADER_LEN as u64;
+    let end = f.end();
+    let mut sector = start.div_ceil(SECTOR) * SECTOR;
+    let mut buf = [0u8; SECTOR as usize];
+    // A sector only partly inside the frame counts too when its frame bytes are all zero, if
+    // there are enough of them that ciphertext could not be zero there by chance.
+    const MIN_EVIDENCE: usize = 16;
+    if !start.is_multiple_of(SECTOR) {
+        let n = (sector.min(end) - start) as usize;
+        file.read_exact_at(&mut buf[..n], start)?;
+        if n >= MIN_EVIDENCE && buf[..n].iter().all(|b| *b == 0) {
+            return Ok(true);
+        }
+    }
+    while sector < end {
+        let n = ((end - sector).min(SECTOR)) as usize;
+        file.read_exact_at(&mut buf[..n], sector)?;
+        if n >= MIN_EVIDENCE && buf[..n].iter().all(|b| *b == 0) {
+            return Ok(true);
+        }
+        sector += SECTOR;
+    }
+    Ok(false)
+}
+
 impl Journal {
     /// Opens (or creates) the journal at `path` and indexes its frame headers. Nothing is
     /// decrypted yet: the barrier may still be sealed.
@@ -155,7 +223,14 @@ impl Journal {
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let existed = path.exists();
         let file = options.open(path).map_err(io)?;
+        if !existed {
+            // The new file's directory entry must be durable before its frames are.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
+            }
+        }
         let allocated = file.metadata().map_err(io)?.len();
         let mut frames = Vec::new();
         let (mut offset, mut size) = (0u64, 0u64);
@@ -193,6 +268,17 @@ impl Journal {
             offset = frame.end();
             size = frame.last_seq();
         }
+        // Whatever stopped the walk (zeros or a bad header), a torn write can only be the one
+        // frame being written when the process died; a later frame past it means committed
+        // frames were damaged or hidden.
+        let damage = later_frame(&file, offset, size, allocated)
+            .map_err(io)?
+            .map(|at| {
+                format!(
+                    "audit journal `{}`: a frame for later entries at offset {at} follows an unreadable or zeroed header at offset {offset}: committed frames are damaged; the log refuses to run over them",
+                    path.display()
+                )
+            });
         Ok(Self {
             path: path.to_path_buf(),
             file,
@@ -204,6 +290,7 @@ impl Journal {
                 frontier: None,
                 tail_dirty,
                 unreadable_tail,
+                damage,
                 poisoned: None,
                 recovery_note: None,
             }),
@@ -237,7 +324,12 @@ impl Journal {
             .map_err(|e| match e {
                 BarrierError::Sealed => (false, AuditError::Unavailable(e.to_string())),
                 other => (
-                    matches!(other, BarrierError::Tampered { .. }),
+                    matches!(
+                        other,
+                        BarrierError::Tampered { .. }
+                            | BarrierError::UnknownVersion { .. }
+                            | BarrierError::UnknownTerm { .. }
+                    ),
                     AuditError::Verify(format!(
                         "audit journal frame at offset {} (entries {}..{}): {other}",
                         f.offset,
@@ -275,34 +367,57 @@ impl Journal {
             return Ok(f.clone());
         }
         let mut index = self.index.write();
-        let mut cut = None;
-        let frontier = loop {
-            let Some(last) = index.frames.last().copied() else {
-                break Frontier::default();
-            };
-            match self.read_frame_or_torn(barrier, &last) {
-                Ok(g) if g.frontier.size == last.last_seq() => break g.frontier,
-                Ok(_) => {
-                    return Err(AuditError::Verify(format!(
-                        "audit journal frame at offset {} stores a head that does not match its entries",
-                        last.offset
-                    )))
-                }
-                Err((true, AuditError::Verify(why))) if cut.is_none() => {
-                    // Only the last frame can be torn by a crash, and it was never acknowledged.
-                    cut = Some((last, why));
-                    index.frames.pop();
-                    index.size = last.first_seq;
-                    index.end = last.offset;
-                    index.tail_dirty = true;
-                }
-                Err((_, e)) => return Err(e),
+        if let Some(damage) = &index.damage {
+            return Err(AuditError::Verify(damage.clone()));
+        }
+        // Decided on the current view; the index and the file change only once the new tail is
+        // known good, so a failed or repeated recovery never cuts more than one frame.
+        let frames = index.frames.len();
+        let stored_head = |f: &Frame| -> Result<Frontier, AuditError> {
+            let g = self.read_frame(barrier, f)?;
+            if g.frontier.size == f.last_seq() {
+                Ok(g.frontier)
+            } else {
+                Err(AuditError::Verify(format!(
+                    "audit journal frame at offset {} stores a head that does not match its entries",
+                    f.offset
+                )))
             }
         };
-        if index.tail_dirty {
-            self.zero_from(index.end, index.allocated)?;
-            index.tail_dirty = false;
+        let mut cut = None;
+        let frontier = match index.frames.last().copied() {
+            None => Frontier::default(),
+            Some(last) => match self.read_frame_or_torn(barrier, &last) {
+                Ok(_) => stored_head(&last)?,
+                Err((true, AuditError::Verify(why))) => {
+                    // Only the last frame can be torn by a crash, and it was never acknowledged;
+                    // but a write cut short leaves a zero sector in it. Without one the frame
+                    // was written whole and changed since: damage, not a crash.
+                    if !has_zero_sector(&self.file, &last).map_err(|e| self.io_err(e))? {
+                        return Err(AuditError::Verify(format!(
+                            "{why}; it was written whole, so this is damage rather than an interrupted write: the log refuses to run over it"
+                        )));
+                    }
+                    let previous = match frames.checked_sub(2).map(|i| index.frames[i]) {
+                        None => Frontier::default(),
+                        Some(p) => stored_head(&p)?,
+                    };
+                    cut = Some((last, why));
+                    previous
+                }
+                Err((_, e)) => return Err(e),
+            },
+        };
+        let end = cut.as_ref().map_or(index.end, |(f, _)| f.offset);
+        if cut.is_some() || index.tail_dirty {
+            self.zero_from(end, index.allocated)?;
         }
+        if let Some((f, _)) = &cut {
+            index.frames.pop();
+            index.size = f.first_seq;
+            index.end = f.offset;
+        }
+        index.tail_dirty = false;
         let note = match (cut, index.unreadable_tail.take()) {
             (Some((f, why)), _) => Some(format!(
                 "audit journal recovery: cut an unreadable final frame (entries {}..{}, offset {}) left by an interrupted write: {why}",
@@ -319,6 +434,11 @@ impl Journal {
         }
         index.frontier = Some(frontier.clone());
         Ok(frontier)
+    }
+
+    /// Puts back a recovery note whose record could not be written.
+    pub fn restore_recovery_note(&self, note: String) {
+        self.index.write().recovery_note.get_or_insert(note);
     }
 
     /// What the last recovery cut off, once.
@@ -451,9 +571,10 @@ impl Journal {
         Ok(out)
     }
 
-    /// Every frame in order, decrypted (for verification).
-    pub fn groups(&self, barrier: &Barrier) -> Result<Vec<StoredGroup>, AuditError> {
-        let frames = self.frames_overlapping(0, u64::MAX);
+    /// The frames holding entries `[0, size)` in order, decrypted (for verification); `size`
+    /// is a committed head, which always ends on a frame boundary.
+    pub fn groups(&self, barrier: &Barrier, size: u64) -> Result<Vec<StoredGroup>, AuditError> {
+        let frames = self.frames_overlapping(0, size);
         frames.iter().map(|f| self.read_frame(barrier, f)).collect()
     }
 

@@ -62,7 +62,10 @@ pub enum AuditError {
 
 impl From<BarrierError> for AuditError {
     fn from(e: BarrierError) -> Self {
-        AuditError::Unavailable(e.to_string())
+        match e {
+            BarrierError::Tampered { .. } => AuditError::Verify(e.to_string()),
+            other => AuditError::Unavailable(other.to_string()),
+        }
     }
 }
 
@@ -195,8 +198,8 @@ fn now_ms() -> u64 {
 /// the key-value store by earlier versions into the journal (entry bytes unchanged, so roots
 /// and signed checkpoints still hold).
 fn ready(barrier: &Barrier, journal: &Journal) -> Result<Frontier, AuditError> {
-    let frontier = journal.frontier(barrier)?;
     let mut checked = journal.legacy_checked.lock();
+    let frontier = journal.frontier(barrier)?;
     if *checked {
         return Ok(frontier);
     }
@@ -368,6 +371,14 @@ fn writer(
             }
             Err(e) => {
                 tracing::error!(error = %e, "audit append failed; refusing the affected requests");
+                // A recovery note that was not written is written with the next group.
+                if let Some(note) = group.iter().find_map(|job| {
+                    (job.reply.is_none() && job.record.action == "audit.recover")
+                        .then(|| job.record.outcome.clone())
+                        .flatten()
+                }) {
+                    journal.restore_recovery_note(note);
+                }
                 for job in group {
                     if let Some(reply) = job.reply {
                         let _ = reply.send(Err(e.clone()));
@@ -595,8 +606,23 @@ impl AuditLog {
     /// Detects modified, deleted, inserted and reordered entries.
     pub fn verify(&self) -> Result<Head, AuditError> {
         let head = self.head()?;
+        // The latest signed checkpoint pins a prefix: a log cut back below it (a truncated or
+        // replaced journal) is caught here even though it is self-consistent.
+        let pinned = match self.latest_checkpoint()? {
+            None => None,
+            Some(note) => Some(self.verifier_key()?.open(&note).map_err(|e| {
+                AuditError::Verify(format!("the stored checkpoint does not verify: {e}"))
+            })?),
+        };
+        if let Some(cp) = pinned.as_ref().filter(|cp| cp.size > head.size) {
+            return Err(AuditError::Verify(format!(
+                "the log holds {} entries but its latest signed checkpoint covers {}: entries were cut",
+                head.size, cp.size
+            )));
+        }
+        let mut pinned_root_ok = pinned.as_ref().is_none_or(|cp| cp.size == 0);
         let mut f = Frontier::default();
-        for group in self.journal.groups(&self.barrier)? {
+        for group in self.journal.groups(&self.barrier, head.size)? {
             if group.first_seq != f.size {
                 return Err(AuditError::Verify(format!(
                     "a stored group starts at entry {} where entry {} was expected",
@@ -614,6 +640,9 @@ impl AuditLog {
                     )));
                 }
                 f.push(merkle::leaf_hash(raw));
+                if let Some(cp) = pinned.as_ref().filter(|cp| cp.size == f.size) {
+                    pinned_root_ok = cp.root == f.root();
+                }
             }
             if group.frontier != f {
                 return Err(AuditError::Verify(format!(
@@ -621,6 +650,12 @@ impl AuditLog {
                     f.size
                 )));
             }
+        }
+        if !pinned_root_ok {
+            return Err(AuditError::Verify(
+                "the first entries no longer hash to the root of the latest signed checkpoint"
+                    .into(),
+            ));
         }
         if f.size != head.size || f.root() != head.root {
             return Err(AuditError::Verify(format!(

@@ -85,7 +85,7 @@ async fn tampering_with_the_journal_is_detected() {
     // ("allow" -> "deny!", same length): the stored root gives it away.
     let frame_of_2 = log
         .journal
-        .groups(&barrier)
+        .groups(&barrier, 5)
         .unwrap()
         .iter()
         .position(|g| g.first_seq <= 2 && 2 < g.first_seq + g.entries.len() as u64)
@@ -150,13 +150,15 @@ async fn a_torn_final_frame_is_cut_and_the_cut_is_recorded() {
         }
         log.journal.layout().1
     };
-    // A crash in the middle of the next group's write: its header and half its bytes reached
-    // the disk, and that group was never acknowledged.
+    // A crash in the middle of the next group's write: its header and its first sectors
+    // reached the disk, the rest did not, and that group was never acknowledged.
     let log = start(&d, &barrier);
-    log.append(rec(4)).await.unwrap();
+    let mut big = rec(4);
+    big.reasons = vec!["x".repeat(3000)];
+    log.append(big).await.unwrap();
     drop(log);
     let mut bytes = std::fs::read(&path).unwrap();
-    let torn_end = good_len as usize + 40;
+    let torn_end = (good_len as usize / 512 + 2) * 512;
     for b in &mut bytes[torn_end..] {
         *b = 0;
     }
@@ -477,4 +479,77 @@ async fn bytes_after_the_last_frame_that_are_no_frame_are_zeroed_and_recorded() 
         .unwrap()
         .windows(7)
         .any(|w| w == b"GARBAGE"));
+}
+
+/// Damage to committed frames is never mistaken for an interrupted write: a bad or zeroed
+/// header with frames after it, or a final frame changed after it was written whole, stops the
+/// log (fail closed) and nothing is cut or zeroed, however often recovery is tried.
+#[tokio::test]
+async fn damage_before_later_frames_is_refused_and_nothing_is_zeroed() {
+    for damage in [
+        "bad header",
+        "zeroed header",
+        "changed final frame",
+        "two bad final frames",
+    ] {
+        let (d, barrier) = setup();
+        let path = d.path().join("audit.journal");
+        let offsets = {
+            let log = start(&d, &barrier);
+            for i in 0..6 {
+                log.append(rec(i)).await.unwrap();
+            }
+            log.journal.layout().0
+        };
+        let mut bytes = std::fs::read(&path).unwrap();
+        let third = offsets[2] as usize;
+        let last = *offsets.last().unwrap() as usize;
+        match damage {
+            "bad header" => bytes[third + 9] ^= 0x40,
+            "zeroed header" => bytes[third..third + 24].fill(0),
+            "changed final frame" => bytes[last + 40] ^= 1,
+            _ => {
+                bytes[last + 40] ^= 1;
+                bytes[offsets[offsets.len() - 2] as usize + 40] ^= 1;
+            }
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let log = start(&d, &barrier);
+        for _ in 0..3 {
+            assert!(log.head().is_err(), "{damage}: must fail closed");
+            assert!(log.append(rec(9)).await.is_err(), "{damage}: no appends");
+        }
+        drop(log);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{damage}: the file must be left as found"
+        );
+    }
+}
+
+/// A journal cut back at a frame boundary is self-consistent; the latest signed checkpoint is
+/// what catches it.
+#[tokio::test]
+async fn a_log_cut_below_its_latest_checkpoint_fails_verification() {
+    let (d, barrier) = setup();
+    let path = d.path().join("audit.journal");
+    let cut_at = {
+        let log = start(&d, &barrier);
+        for i in 0..3 {
+            log.append(rec(i)).await.unwrap();
+        }
+        let (offsets, _) = log.journal.layout();
+        log.append(rec(3)).await.unwrap();
+        log.checkpoint().unwrap();
+        log.verify().unwrap();
+        offsets[2]
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[cut_at as usize..].fill(0);
+    std::fs::write(&path, &bytes).unwrap();
+    let log = start(&d, &barrier);
+    assert_eq!(log.head().unwrap().size, 2);
+    let e = log.verify().unwrap_err().to_string();
+    assert!(e.contains("checkpoint covers 4"), "{e}");
 }
