@@ -1808,22 +1808,12 @@ fn push_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
     if !f.is_entry() || model::is_protected(inp.unit, f) {
         return;
     }
+    let guards = reverting_guards(body);
     for c in calls(body) {
         let Some((base, m)) = called_member(c) else {
             continue;
         };
-        let reverts_on_failure = match m {
-            "transfer" => call_args(c).len() == 1,
-            // `require(x.send(v))` / `require(ok)` after a call are the same trap
-            "send" | "call" => must_succeed(body, c, &reverting_guards(body)),
-            _ => false,
-        };
-        if !reverts_on_failure
-            || !matches!(
-                external_call(inp.unit, f, c),
-                Some(EventKind::ExternalCall { value: true, .. })
-            )
-        {
+        if !reverting_value_payment(inp, f, body, c, m, &guards) {
             continue;
         }
         let Some(mut to) = root_ident(base) else {
@@ -1897,17 +1887,7 @@ fn loop_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
             let Some((base, m)) = called_member(c) else {
                 continue;
             };
-            let reverts_on_failure = match m {
-                "transfer" => call_args(c).len() == 1,
-                "send" | "call" => must_succeed(body, c, &guards),
-                _ => false,
-            };
-            if !reverts_on_failure
-                || !matches!(
-                    external_call(inp.unit, f, c),
-                    Some(EventKind::ExternalCall { value: true, .. })
-                )
-            {
+            if !reverting_value_payment(inp, f, body, c, m, &guards) {
                 continue;
             }
             // the recipient comes out of a stored list: `list[i]`, `list[i].addr`, or a local
@@ -1960,6 +1940,29 @@ fn loop_payment_dos(inp: &Input<'_>, f: &Function<'_>, body: &Node, out: &mut Ve
             }
         }
     }
+}
+
+/// Whether call `c` (member `m`) pays ETH in a way that reverts the caller when the payment
+/// fails: `x.transfer(v)`, or `x.send(v)` / `x.call{value: v}` whose success is required
+/// (`require(x.send(v))` / `require(ok)` after the call are the same trap).
+fn reverting_value_payment(
+    inp: &Input<'_>,
+    f: &Function<'_>,
+    body: &Node,
+    c: &Node,
+    m: &str,
+    guards: &[&Node],
+) -> bool {
+    let reverts_on_failure = match m {
+        "transfer" => call_args(c).len() == 1,
+        "send" | "call" => must_succeed(body, c, guards),
+        _ => false,
+    };
+    reverts_on_failure
+        && matches!(
+            external_call(inp.unit, f, c),
+            Some(EventKind::ExternalCall { value: true, .. })
+        )
 }
 
 /// Conditions whose failure reverts: `require`/`assert` arguments, and `if` conditions whose
