@@ -313,9 +313,11 @@ fn writer(
             drain(&mut group);
         }
         concurrent = waited_for(&group) > 1;
+        let mut recovery_note = None;
         let result = (|| -> Result<(u64, Vec<AuditEntry>), AuditError> {
             let mut f = ready(&barrier, &journal)?;
-            if let Some(note) = journal.take_recovery_note() {
+            recovery_note = journal.take_recovery_note();
+            if let Some(note) = &recovery_note {
                 group.insert(
                     0,
                     Job {
@@ -323,7 +325,7 @@ fn writer(
                             kind: "system".into(),
                             action: "audit.recover".into(),
                             decision: "allow".into(),
-                            outcome: Some(note),
+                            outcome: Some(note.clone()),
                             ..Default::default()
                         },
                         reply: None,
@@ -372,11 +374,7 @@ fn writer(
             Err(e) => {
                 tracing::error!(error = %e, "audit append failed; refusing the affected requests");
                 // A recovery note that was not written is written with the next group.
-                if let Some(note) = group.iter().find_map(|job| {
-                    (job.reply.is_none() && job.record.action == "audit.recover")
-                        .then(|| job.record.outcome.clone())
-                        .flatten()
-                }) {
+                if let Some(note) = recovery_note {
                     journal.restore_recovery_note(note);
                 }
                 for job in group {

@@ -31,6 +31,29 @@ fn start(dir: &tempfile::TempDir, barrier: &Arc<Barrier>) -> AuditLog {
     AuditLog::start(barrier.clone(), &dir.path().join("audit.journal")).unwrap()
 }
 
+/// A log of `n` appends (one frame each), closed again: the directory, the barrier, the journal
+/// file, where each frame starts and where the next would.
+async fn written(
+    n: usize,
+) -> (
+    tempfile::TempDir,
+    Arc<Barrier>,
+    std::path::PathBuf,
+    Vec<u64>,
+    u64,
+) {
+    let (d, barrier) = setup();
+    let path = d.path().join("audit.journal");
+    let (offsets, end) = {
+        let log = start(&d, &barrier);
+        for i in 0..n {
+            log.append(rec(i)).await.unwrap();
+        }
+        log.journal.layout()
+    };
+    (d, barrier, path, offsets, end)
+}
+
 fn rec(i: usize) -> AuditRecord {
     AuditRecord {
         kind: "request".into(),
@@ -141,15 +164,7 @@ async fn entries_survive_a_restart_and_appends_continue() {
 
 #[tokio::test]
 async fn a_torn_final_frame_is_cut_and_the_cut_is_recorded() {
-    let (d, barrier) = setup();
-    let path = d.path().join("audit.journal");
-    let good_len = {
-        let log = start(&d, &barrier);
-        for i in 0..4 {
-            log.append(rec(i)).await.unwrap();
-        }
-        log.journal.layout().1
-    };
+    let (d, barrier, path, _, good_len) = written(4).await;
     // A crash in the middle of the next group's write: its header and its first sectors
     // reached the disk, the rest did not, and that group was never acknowledged.
     let log = start(&d, &barrier);
@@ -456,15 +471,7 @@ async fn inclusion_proofs_check_against_the_checkpoint_root() {
 
 #[tokio::test]
 async fn bytes_after_the_last_frame_that_are_no_frame_are_zeroed_and_recorded() {
-    let (d, barrier) = setup();
-    let path = d.path().join("audit.journal");
-    let end = {
-        let log = start(&d, &barrier);
-        for i in 0..3 {
-            log.append(rec(i)).await.unwrap();
-        }
-        log.journal.layout().1
-    };
+    let (d, barrier, path, _, end) = written(3).await;
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[end as usize..end as usize + 7].copy_from_slice(b"GARBAGE");
     std::fs::write(&path, &bytes).unwrap();
@@ -492,15 +499,7 @@ async fn damage_before_later_frames_is_refused_and_nothing_is_zeroed() {
         "changed final frame",
         "two bad final frames",
     ] {
-        let (d, barrier) = setup();
-        let path = d.path().join("audit.journal");
-        let offsets = {
-            let log = start(&d, &barrier);
-            for i in 0..6 {
-                log.append(rec(i)).await.unwrap();
-            }
-            log.journal.layout().0
-        };
+        let (d, barrier, path, offsets, _) = written(6).await;
         let mut bytes = std::fs::read(&path).unwrap();
         let third = offsets[2] as usize;
         let last = *offsets.last().unwrap() as usize;
