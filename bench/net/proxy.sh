@@ -42,7 +42,10 @@ global = { rate = 1000000, burst = 1000000 }
 '
 TOK=$(new_credential "$PORT" bench)
 echo "# nginx: $("$NGINX" -v 2>&1); workers: nginx 1, palisade tokio default; loopback; N=$N SECS=$SECS CONNS=$CONNS"
-declare -A P50 RPS
+declare -A P50 RPS CPU
+# CPU seconds (user + system, all threads) a process has used so far.
+cpu_secs() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+NGINX_PID=$(cat "$WORK/nginx/nginx.pid" 2>/dev/null || true)
 for target in direct nginx palisade; do
   case $target in
     direct) url="http://127.0.0.1:$UP/"; tok="";;
@@ -50,19 +53,23 @@ for target in direct nginx palisade; do
     palisade) url="http://127.0.0.1:$PORT/"; tok="$TOK";;
   esac
   lat=$("$NB" latency "$url" "$N" $tok)
+  case $target in nginx) pid=$(pgrep -P "$NGINX_PID" nginx | head -1);; palisade) pid=$PAL_PID;; *) pid="";; esac
+  before=$([ -n "$pid" ] && cpu_secs "$pid" || echo 0)
   thr=$("$NB" throughput "$url" "$CONNS" "$SECS" $tok)
+  after=$([ -n "$pid" ] && cpu_secs "$pid" || echo 0)
+  RPS[$target]=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$thr")
+  CPU[$target]=$(python3 -c "import sys; b,a,r,s=map(float,sys.argv[1:]); print(f'{(a-b)/(r*s)*1e6:.1f}' if r else 'nan')" "$before" "$after" "${RPS[$target]}" "$SECS")
   echo "$target: $lat"
   echo "$target: $thr"
   P50[$target]=$(sed -E 's/.*p50_us=([0-9.]+).*/\1/' <<<"$lat")
-  RPS[$target]=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$thr")
 done
-python3 - "${P50[direct]}" "${P50[nginx]}" "${P50[palisade]}" "${RPS[direct]}" "${RPS[nginx]}" "${RPS[palisade]}" <<'PY'
+python3 - "${P50[direct]}" "${P50[nginx]}" "${P50[palisade]}" "${RPS[direct]}" "${RPS[nginx]}" "${RPS[palisade]}" "${CPU[nginx]}" "${CPU[palisade]}" <<'PY'
 import sys
-d, n, p, rd, rn, rp = map(float, sys.argv[1:])
-print(f"| target   | p50 us | added p50 us | req/s  |")
-print(f"| direct   | {d:6.1f} | {0:12.1f} | {rd:6.0f} |")
-print(f"| nginx    | {n:6.1f} | {n-d:12.1f} | {rn:6.0f} |")
-print(f"| palisade | {p:6.1f} | {p-d:12.1f} | {rp:6.0f} |")
+d, n, p, rd, rn, rp, cn, cp = map(float, sys.argv[1:])
+print(f"| target   | p50 us | added p50 us | req/s  | proxy CPU us/req |")
+print(f"| direct   | {d:6.1f} | {0:12.1f} | {rd:6.0f} |                - |")
+print(f"| nginx    | {n:6.1f} | {n-d:12.1f} | {rn:6.0f} | {cn:16.1f} |")
+print(f"| palisade | {p:6.1f} | {p-d:12.1f} | {rp:6.0f} | {cp:16.1f} |")
 print(f"palisade added p50 = {p-d:.1f} us (budget < 100 us: {'PASS' if p-d < 100 else 'FAIL'})")
 print(f"palisade p50 / nginx p50 = {p/n:.2f}; nginx req/s / palisade req/s = {rn/rp:.2f} (budget <= 1.2: {'PASS' if rn/rp <= 1.2 else 'FAIL'})")
 PY

@@ -164,7 +164,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let listeners = palisade_gateway::bind_listeners(&config).await?;
         palisade_gateway::serve_all(
             listeners,
-            palisade_gateway::router(node.clone()),
+            palisade_gateway::app(node.clone()),
             palisade_gateway::Guard::from_config(&config),
             shutdown_signal(),
         )

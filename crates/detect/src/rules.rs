@@ -339,7 +339,9 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 }
 
 fn op_holds(op: &Op, v: Option<&Value>) -> bool {
-    let num = v.and_then(as_number);
+    // Numbers are parsed only for the comparisons that need one (a rule's `eq`, `in` or
+    // `prefix` runs on every audit entry and must not parse text as a float each time).
+    let num = || v.and_then(as_number);
     let text = v.and_then(Value::as_str);
     match op {
         Op::Exists(want) => v.is_some_and(|v| !v.is_null()) == *want,
@@ -362,12 +364,12 @@ fn op_holds(op: &Op, v: Option<&Value>) -> bool {
                 .any(|i| i.as_str().is_some_and(|t| r.is_match(t))),
             _ => false,
         },
-        Op::Gt(x) => num.is_some_and(|n| n > *x),
-        Op::Gte(x) => num.is_some_and(|n| n >= *x),
-        Op::Lt(x) => num.is_some_and(|n| n < *x),
-        Op::Lte(x) => num.is_some_and(|n| n <= *x),
-        Op::Between(a, b) => num.is_some_and(|n| n >= *a && n < *b),
-        Op::NotBetween(a, b) => num.is_some_and(|n| n < *a || n >= *b),
+        Op::Gt(x) => num().is_some_and(|n| n > *x),
+        Op::Gte(x) => num().is_some_and(|n| n >= *x),
+        Op::Lt(x) => num().is_some_and(|n| n < *x),
+        Op::Lte(x) => num().is_some_and(|n| n <= *x),
+        Op::Between(a, b) => num().is_some_and(|n| n >= *a && n < *b),
+        Op::NotBetween(a, b) => num().is_some_and(|n| n < *a || n >= *b),
     }
 }
 

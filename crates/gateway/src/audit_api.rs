@@ -49,18 +49,30 @@ pub async fn block_guard(State(app): State<AppState>, req: Request, next: Next) 
     let path = req.uri().path();
     if path == "/" || path == "/rpc" || path.starts_with("/rpc/") {
         if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
-            let ip = peer.ip().to_string();
-            if app.node.is_blocked(&ip) {
-                let msg = format!("requests from `{ip}` are blocked after a security incident; an administrator can lift the block");
-                return (
-                    StatusCode::FORBIDDEN,
-                    Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": crate::errors::DENIED, "message": msg}})),
-                )
-                    .into_response();
+            if let Some(refused) = blocked_source(&app.node, peer.ip()) {
+                return refused;
             }
         }
     }
     next.run(req).await
+}
+
+/// The JSON-RPC refusal for a source blocked by incident response, if `ip` is blocked.
+pub(crate) fn blocked_source(node: &palisade_node::Node, ip: std::net::IpAddr) -> Option<Response> {
+    let ip = ip.to_string();
+    if !node.is_blocked(&ip) {
+        return None;
+    }
+    let msg = format!(
+        "requests from `{ip}` are blocked after a security incident; an administrator can lift the block"
+    );
+    Some(
+        (
+            StatusCode::FORBIDDEN,
+            Json(json!({"jsonrpc": "2.0", "id": null, "error": {"code": crate::errors::DENIED, "message": msg}})),
+        )
+            .into_response(),
+    )
 }
 
 fn admin(c: RequestCtx, what: &str) -> Result<RequestCtx, ApiError> {

@@ -33,6 +33,30 @@ pub struct AppState {
     pub node: Arc<Node>,
 }
 
+/// What the listeners serve: a router, and Palisade's node when the router is Palisade's own.
+/// With the node, JSON-RPC requests (`POST /`, `/rpc`, `/rpc/{chain_id}`) go straight to their
+/// handler instead of through the router and its middleware layers, with the same checks in
+/// the same order (requests that must be signed still take the router).
+#[derive(Clone)]
+pub struct App {
+    router: Router,
+    rpc: Option<AppState>,
+}
+
+impl From<Router> for App {
+    fn from(router: Router) -> Self {
+        Self { router, rpc: None }
+    }
+}
+
+/// Palisade's HTTP application for `node`: every route, with the JSON-RPC fast path.
+pub fn app(node: Arc<Node>) -> App {
+    App {
+        router: router(node.clone()),
+        rpc: Some(AppState { node }),
+    }
+}
+
 /// All routes of the public listener.
 pub fn router(node: Arc<Node>) -> Router {
     let limit = node.config.limits.max_body_bytes;

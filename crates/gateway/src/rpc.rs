@@ -74,8 +74,23 @@ pub async fn handle_chain(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    handle_path(app, peer, meta.map(|m| m.0), headers, Some(&chain_id), body).await
+}
+
+/// The JSON-RPC endpoints: `/` and `/rpc` (`chain_segment` None) or `/rpc/{chain_id}`.
+pub(crate) async fn handle_path(
+    app: AppState,
+    peer: SocketAddr,
+    meta: Option<Arc<crate::ConnMeta>>,
+    headers: HeaderMap,
+    chain_segment: Option<&str>,
+    body: Bytes,
+) -> Response {
+    let Some(chain_id) = chain_segment else {
+        return handle(app, peer, meta, headers, None, body).await;
+    };
     match chain_id.parse::<u64>() {
-        Ok(id) => handle(app, peer, meta.map(|m| m.0), headers, Some(id), body).await,
+        Ok(id) => handle(app, peer, meta, headers, Some(id), body).await,
         Err(_) => refuse_all(
             &Value::Null,
             StatusCode::NOT_FOUND,

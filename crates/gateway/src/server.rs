@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Limited};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -30,6 +30,7 @@ use tower::ServiceExt as _;
 use crate::limits::{Limited as RateLimited, RateLimits};
 use crate::metrics;
 use crate::tls::TlsState;
+use crate::App;
 
 /// JSON-RPC error code for "rate limited" (HTTP 429).
 pub const RATE_LIMITED: i64 = -32029;
@@ -243,7 +244,7 @@ pub async fn bind(config: &Config) -> Result<Vec<Listener>, BindError> {
 /// Serves one plain-HTTP listener with default limits (kept for embedders and tests).
 pub async fn serve(
     listener: TcpListener,
-    router: axum::Router,
+    app: impl Into<App>,
     options: ServeOptions,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
@@ -258,23 +259,18 @@ pub async fn serve(
         allow: Vec::new(),
         origins: Vec::new(),
     };
-    serve_all(
-        vec![listener],
-        router,
-        Guard::from_config(&config),
-        shutdown,
-    )
-    .await
+    serve_all(vec![listener], app, Guard::from_config(&config), shutdown).await
 }
 
 /// Serves all `listeners` until `shutdown` resolves, then lets open requests finish (for up to
 /// ten seconds).
 pub async fn serve_all(
     listeners: Vec<Listener>,
-    router: axum::Router,
+    app: impl Into<App>,
     guard: Arc<Guard>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let app: App = app.into();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(housekeeping(guard.clone(), stop_rx.clone())));
@@ -284,7 +280,7 @@ pub async fn serve_all(
         }
         tasks.push(tokio::spawn(accept_loop(
             l,
-            router.clone(),
+            app.clone(),
             guard.clone(),
             stop_rx.clone(),
         )));
@@ -348,12 +344,7 @@ async fn reload_tls(tls: Arc<TlsState>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn accept_loop(
-    l: Listener,
-    router: axum::Router,
-    guard: Arc<Guard>,
-    mut stop: watch::Receiver<bool>,
-) {
+async fn accept_loop(l: Listener, app: App, guard: Arc<Guard>, mut stop: watch::Receiver<bool>) {
     let role = l.role;
     let origins: Arc<[String]> = l.origins.into();
     loop {
@@ -384,7 +375,7 @@ async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let conn = Conn {
-            router: router.clone(),
+            app: app.clone(),
             guard: guard.clone(),
             role,
             origins: origins.clone(),
@@ -432,7 +423,7 @@ async fn accept_loop(
 }
 
 struct Conn {
-    router: axum::Router,
+    app: App,
     guard: Arc<Guard>,
     role: Role,
     origins: Arc<[String]>,
@@ -593,24 +584,56 @@ impl Conn {
                 Some(1),
             );
         };
-        parts
-            .extensions
-            .insert(ConnectInfo::<SocketAddr>(self.peer));
-        parts.extensions.insert(meta);
-        let req = Request::from_parts(parts, Body::from(bytes));
-        let router = self.router.clone();
+        let rpc = match (&self.app.rpc, rpc_route(&path)) {
+            (Some(state), Some(chain)) if parts.method == Method::POST => {
+                Some((state.clone(), chain.map(str::to_owned)))
+            }
+            _ => None,
+        };
+        let router = self.app.router.clone();
+        let peer = self.peer;
         // The handler runs in its own task: on timeout the client is answered, but the work
         // is not cancelled halfway (a signature is never left half-recorded).
         let work = tokio::spawn(async move {
             let _permit: OwnedSemaphorePermit = permit;
             metrics::global().in_flight(1);
-            let r = router.oneshot(req).await;
+            let r = match rpc {
+                // The router's layers for these routes, in their order: a credential that
+                // signs its requests goes through the router (its middleware checks the
+                // signature); then a blocked source is refused; then the handler.
+                Some((state, chain))
+                    if crate::signed::signer_required(&state.node, &parts.headers).is_none() =>
+                {
+                    match crate::audit_api::blocked_source(&state.node, peer.ip()) {
+                        Some(refused) => refused,
+                        None => {
+                            crate::rpc::handle_path(
+                                state,
+                                peer,
+                                Some(meta),
+                                parts.headers,
+                                chain.as_deref(),
+                                bytes,
+                            )
+                            .await
+                        }
+                    }
+                }
+                _ => {
+                    parts.extensions.insert(ConnectInfo::<SocketAddr>(peer));
+                    parts.extensions.insert(meta);
+                    let req = Request::from_parts(parts, Body::from(bytes));
+                    match router.oneshot(req).await {
+                        Ok(resp) => resp,
+                        Err(never) => match never {},
+                    }
+                }
+            };
             metrics::global().in_flight(-1);
             r
         });
         match tokio::time::timeout(self.guard.request_timeout, work).await {
-            Ok(Ok(Ok(resp))) => resp,
-            Ok(Ok(Err(never))) => match never {},
+            Ok(Ok(resp)) => resp,
             Ok(Err(_)) => refusal(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 admin_style,
@@ -629,6 +652,18 @@ impl Conn {
                 )
             }
         }
+    }
+}
+
+/// The JSON-RPC endpoint a path names: `Some(None)` for `/` and `/rpc`, `Some(Some(chain))`
+/// for `/rpc/{chain}` (as the router matches it: one non-empty segment), else `None`.
+fn rpc_route(path: &str) -> Option<Option<&str>> {
+    match path {
+        "/" | "/rpc" => Some(None),
+        _ => path
+            .strip_prefix("/rpc/")
+            .filter(|c| !c.is_empty() && !c.contains('/'))
+            .map(Some),
     }
 }
 

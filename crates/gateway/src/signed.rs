@@ -4,7 +4,7 @@
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use palisade_node::signed_requests::SignedParts;
@@ -17,17 +17,23 @@ fn credential_id(token: &str) -> Option<&str> {
     rest.split_once('_').map(|(id, _)| id)
 }
 
-pub async fn require_signature(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let Ok(Some(token)) = auth::token(req.headers()) else {
-        return next.run(req).await;
+/// The credential whose request key must sign this request, if the bearer token names one
+/// that has a request key. Unknown or malformed tokens are left to the handlers (401).
+pub(crate) fn signer_required(node: &palisade_node::Node, headers: &HeaderMap) -> Option<String> {
+    let Ok(Some(token)) = auth::token(headers) else {
+        return None;
     };
-    // Unknown or malformed tokens are left to the handlers, which answer 401.
-    let Some(id) = credential_id(&token).map(str::to_string) else {
-        return next.run(req).await;
-    };
-    if app.node.is_sealed() || !matches!(app.node.credentials().request_key(&id), Ok(Some(_))) {
-        return next.run(req).await;
+    let id = credential_id(&token)?;
+    if node.is_sealed() || !matches!(node.credentials().request_key(id), Ok(Some(_))) {
+        return None;
     }
+    Some(id.to_string())
+}
+
+pub async fn require_signature(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(id) = signer_required(&app.node, req.headers()) else {
+        return next.run(req).await;
+    };
     let (parts, body) = req.into_parts();
     let limit = app.node.config.limits.max_body_bytes;
     let Ok(bytes) = to_bytes(body, limit).await else {

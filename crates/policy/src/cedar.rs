@@ -83,6 +83,22 @@ pub struct CedarDecision {
     pub reasons: Vec<String>,
 }
 
+/// The policies that can apply to a kind of request, and whether any of them reads `context`.
+struct Slice {
+    set: PolicySet,
+    /// Building the request context costs about as much as the decision itself; a set whose
+    /// policies never mention `context` cannot tell one context from another, so it gets an
+    /// empty one.
+    reads_context: bool,
+}
+
+/// Whether `policy` may read the request context. Conservative: the word anywhere in the
+/// policy's text (a string literal or an annotation included) counts, so a policy that reads
+/// the context is never missed.
+fn reads_context(policy: &Policy) -> bool {
+    policy.to_string().contains("context")
+}
+
 pub struct CedarEngine {
     policies: PolicySet,
     authorizer: Authorizer,
@@ -101,7 +117,7 @@ pub struct CedarEngine {
     /// evaluates every policy's whole condition per request; a policy whose scope cannot match
     /// is `false` whatever its body says, so leaving it out changes neither the decision nor
     /// the reasons, and saves most of the cost of large policy sets.
-    slices: Mutex<HashMap<SliceKey, Arc<PolicySet>>>,
+    slices: Mutex<HashMap<SliceKey, Arc<Slice>>>,
     /// Off only in tests, which compare sliced decisions with whole-set ones.
     slicing: bool,
     /// The request's entities (principal, resource, action, action group) with their
@@ -389,9 +405,12 @@ impl CedarEngine {
     }
 
     /// The policies that can apply to this request (cached per scope).
-    fn slice(&self, scope: &Scope<'_>) -> Result<Arc<PolicySet>, PolicyError> {
+    fn slice(&self, scope: &Scope<'_>) -> Result<Arc<Slice>, PolicyError> {
         if !self.slicing {
-            return Ok(Arc::new(self.policies.clone()));
+            return Ok(Arc::new(Slice {
+                set: self.policies.clone(),
+                reads_context: true,
+            }));
         }
         let key = SliceKey {
             action: scope.action.id().unescaped().to_string(),
@@ -411,11 +430,16 @@ impl CedarEngine {
             return Ok(set.clone());
         }
         let mut set = PolicySet::new();
+        let mut context = false;
         for (p, _) in self.scoped.iter().filter(|(p, t)| scope.admits(p, t)) {
+            context |= reads_context(p);
             set.add(p.clone())
                 .map_err(|e| PolicyError::Internal(format!("policy slice: {e}")))?;
         }
-        let set = Arc::new(set);
+        let set = Arc::new(Slice {
+            set,
+            reads_context: context,
+        });
         let mut slices = self.slices.lock();
         if slices.len() >= MAX_SLICES {
             slices.clear();
@@ -530,7 +554,7 @@ impl CedarEngine {
         action: &str,
         resource: ResourceDesc,
         resource_tags: Option<&BTreeMap<String, String>>,
-        context: Vec<(String, RestrictedExpression)>,
+        context: impl FnOnce() -> Vec<(String, RestrictedExpression)>,
     ) -> CedarDecision {
         let run = || -> Result<CedarDecision, PolicyError> {
             // Policies were validated strictly against the schema at load, and the entities and
@@ -545,8 +569,12 @@ impl CedarEngine {
                 resource: &e.resource,
                 resource_tags,
             })?;
-            let context = Context::from_pairs(context)
-                .map_err(|e| PolicyError::Internal(format!("context: {e}")))?;
+            let context = if policies.reads_context {
+                Context::from_pairs(context())
+                    .map_err(|e| PolicyError::Internal(format!("context: {e}")))?
+            } else {
+                Context::empty()
+            };
             let request = Request::new(
                 e.principal.clone(),
                 e.action.clone(),
@@ -557,7 +585,7 @@ impl CedarEngine {
             .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
             let response = self
                 .authorizer
-                .is_authorized(&request, &policies, &e.entities);
+                .is_authorized(&request, &policies.set, &e.entities);
             let mut reasons: Vec<String> = response
                 .diagnostics()
                 .reason()
@@ -598,54 +626,56 @@ impl CedarEngine {
             address: f.key_address,
             labels: f.key_labels.clone(),
         };
-        let gwei = f.value / palisade_chain::U256::from(1_000_000_000u64);
-        let context = vec![
-            ("method".into(), string(&f.method)),
-            (
-                "chain_id".into(),
-                long(i64::try_from(f.chain_id).unwrap_or(i64::MAX)),
-            ),
-            ("source_ip".into(), ip(f.source_ip)),
-            ("hour_utc".into(), long((f.now.rem_euclid(86_400)) / 3600)),
-            (
-                "to".into(),
-                string(f.to.map(|a| a.to_string()).unwrap_or_default()),
-            ),
-            (
-                "selector".into(),
-                string(
-                    f.selector
-                        .map(|s| format!("0x{}", hex::encode(s)))
-                        .unwrap_or_default(),
+        let context = || {
+            let gwei = f.value / palisade_chain::U256::from(1_000_000_000u64);
+            vec![
+                ("method".into(), string(&f.method)),
+                (
+                    "chain_id".into(),
+                    long(i64::try_from(f.chain_id).unwrap_or(i64::MAX)),
                 ),
-            ),
-            (
-                "value_gwei".into(),
-                long(i64::try_from(gwei).unwrap_or(i64::MAX)),
-            ),
-            (
-                "token".into(),
-                string(
-                    f.token_op
-                        .as_ref()
-                        .map(|o| o.token.to_string())
-                        .unwrap_or_default(),
+                ("source_ip".into(), ip(f.source_ip)),
+                ("hour_utc".into(), long((f.now.rem_euclid(86_400)) / 3600)),
+                (
+                    "to".into(),
+                    string(f.to.map(|a| a.to_string()).unwrap_or_default()),
                 ),
-            ),
-            (
-                "token_counterparty".into(),
-                string(
-                    f.token_op
-                        .as_ref()
-                        .map(|o| o.counterparty.to_string())
-                        .unwrap_or_default(),
+                (
+                    "selector".into(),
+                    string(
+                        f.selector
+                            .map(|s| format!("0x{}", hex::encode(s)))
+                            .unwrap_or_default(),
+                    ),
                 ),
-            ),
-            (
-                "primary_type".into(),
-                string(f.typed_primary_type.clone().unwrap_or_default()),
-            ),
-        ];
+                (
+                    "value_gwei".into(),
+                    long(i64::try_from(gwei).unwrap_or(i64::MAX)),
+                ),
+                (
+                    "token".into(),
+                    string(
+                        f.token_op
+                            .as_ref()
+                            .map(|o| o.token.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ),
+                (
+                    "token_counterparty".into(),
+                    string(
+                        f.token_op
+                            .as_ref()
+                            .map(|o| o.counterparty.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ),
+                (
+                    "primary_type".into(),
+                    string(f.typed_primary_type.clone().unwrap_or_default()),
+                ),
+            ]
+        };
         self.decide(
             principal,
             f.action.cedar_name(),
@@ -663,10 +693,12 @@ impl CedarEngine {
         source_ip: Option<IpAddr>,
         now: i64,
     ) -> CedarDecision {
-        let context = vec![
-            ("source_ip".into(), ip(source_ip)),
-            ("hour_utc".into(), long(now.rem_euclid(86_400) / 3600)),
-        ];
+        let context = || {
+            vec![
+                ("source_ip".into(), ip(source_ip)),
+                ("hour_utc".into(), long(now.rem_euclid(86_400) / 3600)),
+            ]
+        };
         self.decide(principal, action, ResourceDesc::System, None, context)
     }
 }
