@@ -94,12 +94,40 @@ pub struct AuditRecord {
 }
 
 /// A stored entry: the record plus its position and time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct AuditEntry {
     pub seq: u64,
     pub time_ms: u64,
     #[serde(flatten)]
     pub record: AuditRecord,
+}
+
+/// The stored form: one flat JSON object, `seq` and `time_ms` first, then the record's fields
+/// in declaration order (`details` only when not empty), byte for byte what
+/// `#[serde(flatten)]` writes; written by hand because serde's flatten goes through a
+/// buffered map and was the audit writer's largest cost after the encryption.
+impl Serialize for AuditEntry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = &self.record;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.serialize_entry("time_ms", &self.time_ms)?;
+        m.serialize_entry("kind", &r.kind)?;
+        m.serialize_entry("principal", &r.principal)?;
+        m.serialize_entry("action", &r.action)?;
+        m.serialize_entry("resource", &r.resource)?;
+        m.serialize_entry("decision", &r.decision)?;
+        m.serialize_entry("reasons", &r.reasons)?;
+        m.serialize_entry("outcome", &r.outcome)?;
+        m.serialize_entry("source", &r.source)?;
+        m.serialize_entry("digest", &r.digest)?;
+        m.serialize_entry("duration_us", &r.duration_us)?;
+        if !r.details.is_empty() {
+            m.serialize_entry("details", &r.details)?;
+        }
+        m.end()
+    }
 }
 
 /// Proof that a signing request for `digest` with `key_id` was durably audited.
@@ -337,10 +365,13 @@ fn writer(
             let time_ms = now_ms();
             let mut raw = Vec::with_capacity(group.len());
             let mut entries = Vec::with_capacity(group.len());
-            for job in &group {
-                let mut record = job.record.clone();
+            for job in &mut group {
+                // The record moves into its entry; the job keeps only the clear source, which
+                // detection gets with the committed entry.
+                let mut record = std::mem::take(&mut job.record);
+                job.record.source = record.source.take();
                 // INVARIANT: sensitive fields are stored only as keyed hashes.
-                record.source = record.source.as_deref().map(|s| k.keyed_hash(s));
+                record.source = job.record.source.as_deref().map(|s| k.keyed_hash(s));
                 let entry = AuditEntry {
                     seq: f.size,
                     time_ms,

@@ -552,3 +552,48 @@ async fn a_log_cut_below_its_latest_checkpoint_fails_verification() {
     let e = log.verify().unwrap_err().to_string();
     assert!(e.contains("checkpoint covers 4"), "{e}");
 }
+
+/// The hand-written stored form is byte for byte what serde's `flatten` writes (entries written
+/// by earlier versions hash and read the same), and reads back to the same entry.
+#[test]
+fn stored_form_is_the_flattened_record() {
+    #[derive(serde::Serialize)]
+    struct Flattened<'a> {
+        seq: u64,
+        time_ms: u64,
+        #[serde(flatten)]
+        record: &'a AuditRecord,
+    }
+    let full = AuditRecord {
+        kind: "request".into(),
+        principal: Some("cred_1".into()),
+        action: "eth_signTransaction".into(),
+        resource: Some("key_1".into()),
+        decision: "allow".into(),
+        reasons: vec!["cedar policy `a`".into(), "quote \" and \\u{1}".into()],
+        outcome: Some("signed".into()),
+        source: Some("hmac:00".into()),
+        digest: Some("ab".repeat(32)),
+        duration_us: Some(42),
+        details: [("value_wei".to_string(), serde_json::json!("0x10"))].into(),
+    };
+    for record in [AuditRecord::default(), full] {
+        let entry = AuditEntry {
+            seq: 7,
+            time_ms: 1_700_000_000_000,
+            record: record.clone(),
+        };
+        let ours = serde_json::to_vec(&entry).unwrap();
+        let reference = serde_json::to_vec(&Flattened {
+            seq: 7,
+            time_ms: 1_700_000_000_000,
+            record: &record,
+        })
+        .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&reference)
+        );
+        assert_eq!(serde_json::from_slice::<AuditEntry>(&ours).unwrap(), entry);
+    }
+}

@@ -60,6 +60,23 @@ impl Event {
         }
     }
 
+    /// A field that is always text (or absent), borrowed: `None` for any other field. Rules
+    /// test these on every audit entry; [`Event::field`] would copy them each time.
+    pub fn text_field(&self, name: &str) -> Option<Option<&str>> {
+        let r = &self.record;
+        Some(match name {
+            "kind" => Some(r.kind.as_str()),
+            "action" => Some(r.action.as_str()),
+            "decision" => Some(r.decision.as_str()),
+            "principal" => r.principal.as_deref(),
+            "resource" => r.resource.as_deref(),
+            "outcome" => r.outcome.as_deref(),
+            "source" => r.source.as_deref(),
+            "digest" => r.digest.as_deref(),
+            _ => return None,
+        })
+    }
+
     /// The field as text for grouping (`-` when absent).
     pub fn field_text(&self, name: &str) -> String {
         match self.field(name) {

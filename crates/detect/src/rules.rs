@@ -314,10 +314,59 @@ impl Rule {
     /// Whether every condition holds for `event`.
     pub fn matches(&self, event: &Event) -> bool {
         self.when.iter().all(|(field, ops)| {
+            if let Some(text) = event.text_field(field) {
+                if let Some(all) = ops
+                    .iter()
+                    .map(|op| op_holds_on_text(op, text))
+                    .try_fold(true, |all, holds| Some(all && holds?))
+                {
+                    return all;
+                }
+            }
             let v = event.field(field);
             ops.iter().all(|op| op_holds(op, v.as_ref()))
         })
     }
+}
+
+impl Rule {
+    /// [`Rule::matches`] through the general path only (the reference its text fast path is
+    /// tested against).
+    #[cfg(test)]
+    pub(crate) fn matches_general(&self, event: &Event) -> bool {
+        self.when.iter().all(|(field, ops)| {
+            let v = event.field(field);
+            ops.iter().all(|op| op_holds(op, v.as_ref()))
+        })
+    }
+}
+
+/// [`op_holds`] for a text field, without copying it into a JSON value; `None` where the
+/// operator needs the general path (numeric comparisons, non-text operands).
+fn op_holds_on_text(op: &Op, t: Option<&str>) -> Option<bool> {
+    let eq = |x: &Value| match x {
+        Value::String(x) => Some(t.is_some_and(|t| loose_eq_text(t, x))),
+        _ => None,
+    };
+    let any = |list: &[Value]| -> Option<bool> {
+        list.iter().try_fold(false, |found, x| Some(found | eq(x)?))
+    };
+    Some(match op {
+        Op::Exists(want) => t.is_some() == *want,
+        Op::Eq(x) => eq(x)?,
+        Op::Ne(x) => !eq(x)?,
+        Op::In(list) => any(list)?,
+        Op::NotIn(list) => !any(list)?,
+        Op::Prefix(p) => t.is_some_and(|t| t.starts_with(p.as_str())),
+        Op::Contains(s) => t.is_some_and(|t| t.contains(s.as_str())),
+        Op::Regex(r) => t.is_some_and(|t| r.is_match(t)),
+        _ => return None,
+    })
+}
+
+/// [`loose_eq`] of two strings: equal text, or both numbers of equal value.
+fn loose_eq_text(a: &str, b: &str) -> bool {
+    a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
 }
 
 fn as_number(v: &Value) -> Option<f64> {

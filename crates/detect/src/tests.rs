@@ -237,3 +237,59 @@ async fn file_sinks_write_alerts_and_never_overwrite_checkpoints() {
         "the first shipped checkpoint stays: {cp}"
     );
 }
+
+/// Text fields are tested without copying them; every operator must decide exactly as the
+/// general path does, numbers written as text and absent fields included.
+#[test]
+fn text_fast_path_decides_like_the_general_path() {
+    let rules = rules::parse_rules(
+        r#"
+- {id: eq, when: {principal: cred_a}}
+- {id: eq-number, when: {outcome: 5}}
+- {id: eq-number-text, when: {outcome: "5.0"}}
+- {id: ne, when: {decision: {ne: deny}}}
+- {id: in, when: {action: {in: [personal_sign, eth_sign]}}}
+- {id: in-mixed, when: {outcome: {in: [5, signed]}}}
+- {id: not-in, when: {resource: {not_in: [key_1]}}}
+- {id: prefix, when: {action: {prefix: personal_}}}
+- {id: contains, when: {outcome: {contains: sign}}}
+- {id: regex, when: {source: {regex: "^10\\."}}}
+- {id: exists, when: {digest: {exists: true}}}
+- {id: absent, when: {digest: {exists: false}, outcome: {exists: false}}}
+- {id: gt, when: {outcome: {gt: 4}}}
+- {id: both, when: {kind: request, principal: {exists: true}, action: {regex: "^(eth_sign|personal_sign)"}}}
+"#,
+    )
+    .unwrap();
+    let mut events = Vec::new();
+    for principal in [None, Some("cred_a"), Some("cred_b")] {
+        for outcome in [None, Some("5"), Some("5.0"), Some("signed"), Some("x")] {
+            for (action, decision) in [("personal_sign", "allow"), ("eth_call", "deny")] {
+                for digest in [None, Some("ab")] {
+                    let mut e = ev(0, "p", decision, "10.0.0.1");
+                    e.record.principal = principal.map(str::to_string);
+                    e.record.outcome = outcome.map(str::to_string);
+                    e.record.action = action.into();
+                    e.record.digest = digest.map(str::to_string);
+                    e.record.resource = principal.map(|_| "key_1".to_string());
+                    events.push(e);
+                }
+            }
+        }
+    }
+    let mut matched = 0;
+    for rule in &rules {
+        for e in &events {
+            let fast = rule.matches(e);
+            assert_eq!(
+                fast,
+                rule.matches_general(e),
+                "rule {} on {:?}",
+                rule.id,
+                e.record
+            );
+            matched += usize::from(fast);
+        }
+    }
+    assert!(matched > 0 && matched < rules.len() * events.len());
+}

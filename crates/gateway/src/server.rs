@@ -593,8 +593,9 @@ impl Conn {
         let router = self.app.router.clone();
         let peer = self.peer;
         // The handler runs in its own task: on timeout the client is answered, but the work
-        // is not cancelled halfway (a signature is never left half-recorded).
-        let work = tokio::spawn(async move {
+        // is not cancelled halfway (a signature is never left half-recorded). Boxed: the
+        // handler's future is large, and spawning copies a future into the task twice.
+        let work = tokio::spawn(Box::pin(async move {
             let _permit: OwnedSemaphorePermit = permit;
             metrics::global().in_flight(1);
             let r = match rpc {
@@ -631,7 +632,7 @@ impl Conn {
             };
             metrics::global().in_flight(-1);
             r
-        });
+        }));
         match tokio::time::timeout(self.guard.request_timeout, work).await {
             Ok(Ok(resp)) => resp,
             Ok(Err(_)) => refusal(
