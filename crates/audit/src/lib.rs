@@ -19,7 +19,7 @@ pub mod keys;
 pub mod merkle;
 pub mod verify;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -51,6 +51,8 @@ const COMMIT_DELAY: Duration = Duration::from_micros(100);
 /// How long records nobody waits for may gather before they are written (and lost in a crash
 /// if not yet written): a stream of forwarded reads then costs one fdatasync per batch.
 const DETACHED_DELAY: Duration = Duration::from_millis(2);
+/// Sources whose keyed hash the writer keeps (it starts over when full or the keys change).
+const MAX_HASHED_SOURCES: usize = 4096;
 
 #[derive(Debug, thiserror::Error, Clone)]
 pub enum AuditError {
@@ -313,6 +315,10 @@ fn writer(
     };
     let waited_for = |group: &[Job]| group.iter().filter(|job| job.reply.is_some()).count();
     let mut concurrent = false;
+    // Keyed hashes of recent sources under the current keys: most entries come from a few
+    // addresses, and an HMAC per entry was a tenth of the writer's work.
+    let mut hashed_sources: (Option<Arc<keys::AuditKeys>>, HashMap<String, String>) =
+        (None, HashMap::new());
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         drain(&mut group);
@@ -361,6 +367,13 @@ fn writer(
                 );
             }
             let k = keys.get(&barrier)?;
+            let (hashed_for, hashed) = &mut hashed_sources;
+            if !hashed_for.as_ref().is_some_and(|h| Arc::ptr_eq(h, &k))
+                || hashed.len() >= MAX_HASHED_SOURCES
+            {
+                *hashed_for = Some(k.clone());
+                hashed.clear();
+            }
             let first_seq = f.size;
             let time_ms = now_ms();
             let mut raw = Vec::with_capacity(group.len());
@@ -371,7 +384,14 @@ fn writer(
                 let mut record = std::mem::take(&mut job.record);
                 job.record.source = record.source.take();
                 // INVARIANT: sensitive fields are stored only as keyed hashes.
-                record.source = job.record.source.as_deref().map(|s| k.keyed_hash(s));
+                record.source = job.record.source.as_deref().map(|s| match hashed.get(s) {
+                    Some(h) => h.clone(),
+                    None => {
+                        let h = k.keyed_hash(s);
+                        hashed.insert(s.to_string(), h.clone());
+                        h
+                    }
+                });
                 let entry = AuditEntry {
                     seq: f.size,
                     time_ms,

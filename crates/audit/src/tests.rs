@@ -450,6 +450,20 @@ async fn source_is_stored_as_a_keyed_hash_and_streamed_in_plaintext() {
     let c = stream.recv().await.unwrap();
     assert_eq!(c.source.as_deref(), Some("203.0.113.7"));
     assert_eq!(c.entry.record.source.as_deref(), Some(hashed.as_str()));
+    // Later groups (the writer keeps recent hashes) store each source under its own hash.
+    for (i, source) in ["203.0.113.7", "198.51.100.1", "203.0.113.7"]
+        .iter()
+        .enumerate()
+    {
+        let mut r = rec(1 + i);
+        r.source = Some(source.to_string());
+        log.append(r).await.unwrap();
+        let c = stream.recv().await.unwrap();
+        assert_eq!(c.source.as_deref(), Some(*source));
+        let want = log.keyed_hash(source).unwrap();
+        assert_eq!(c.entry.record.source.as_deref(), Some(want.as_str()));
+        assert_eq!(want == hashed, *source == "203.0.113.7");
+    }
     // The keys survive a restart of the log (same barrier): same hash, same checkpoint key.
     let vk = log.verifier_key().unwrap();
     let again = start(&d, &barrier);

@@ -59,6 +59,9 @@ pub async fn block_guard(State(app): State<AppState>, req: Request, next: Next) 
 
 /// The JSON-RPC refusal for a source blocked by incident response, if `ip` is blocked.
 pub(crate) fn blocked_source(node: &palisade_node::Node, ip: std::net::IpAddr) -> Option<Response> {
+    if !node.any_blocked() {
+        return None;
+    }
     let ip = ip.to_string();
     if !node.is_blocked(&ip) {
         return None;

@@ -59,6 +59,12 @@ pub(crate) fn now_ms() -> u64 {
 
 impl Node {
     /// Whether requests from `source` are refused (checked by the gateway on every request).
+    /// Whether any source is blocked (expired blocks included): when none is, a request's
+    /// address need not be formatted to be checked.
+    pub fn any_blocked(&self) -> bool {
+        !self.response.blocked.read().is_empty()
+    }
+
     pub fn is_blocked(&self, source: &str) -> bool {
         let now = now_ms();
         match self.response.blocked.read().get(source) {
