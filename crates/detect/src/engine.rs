@@ -73,12 +73,9 @@ impl Engine {
             if !rule.matches(event) {
                 continue;
             }
-            let group: BTreeMap<String, String> = rule
-                .group_by
-                .iter()
-                .map(|f| (f.clone(), event.field_text(f)))
-                .collect();
-            let key = group.values().cloned().collect::<Vec<_>>().join("\u{1f}");
+            // Rules run on every audit entry: the group's key is built without copying fields
+            // that are text, and its field map only when the rule fires.
+            let key = group_key(rule, event);
             if groups.len() >= MAX_GROUPS && !groups.contains_key(&key) {
                 prune(groups, now, rule);
             }
@@ -87,13 +84,16 @@ impl Engine {
             let window_ms = rule.window.as_millis() as u64;
 
             let fired_value = if let Some(field) = &rule.new_value {
-                let v = event.field_text(field);
-                if st.seen.contains(&v) {
+                let seen = match event.text_field(field) {
+                    Some(text) => st.seen.contains(text.unwrap_or("-")),
+                    None => st.seen.contains(&event.field_text(field)),
+                };
+                if seen {
                     None
                 } else {
                     let first = st.seen.is_empty();
                     if st.seen.len() < MAX_SEEN {
-                        st.seen.insert(v);
+                        st.seen.insert(event.field_text(field));
                     }
                     // The first value of a group is its baseline, not an anomaly.
                     (!first).then_some(st.seen.len() as f64)
@@ -129,6 +129,11 @@ impl Engine {
                 continue;
             }
             st.last_fired = Some(now);
+            let group: BTreeMap<String, String> = rule
+                .group_by
+                .iter()
+                .map(|f| (f.clone(), event.field_text(f)))
+                .collect();
             // A fresh threshold is needed to fire again after the cooldown.
             st.window.clear();
             st.total = 0.0;
@@ -146,6 +151,21 @@ impl Engine {
         }
         out
     }
+}
+
+/// The values of the rule's `group_by` fields (as [`Event::field_text`] gives them), joined.
+fn group_key(rule: &Rule, event: &Event) -> String {
+    let mut key = String::new();
+    for (i, f) in rule.group_by.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        match event.text_field(f) {
+            Some(text) => key.push_str(text.unwrap_or("-")),
+            None => key.push_str(&event.field_text(f)),
+        }
+    }
+    key
 }
 
 fn prune(groups: &mut HashMap<String, GroupState>, now: u64, rule: &Rule) {
