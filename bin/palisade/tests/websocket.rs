@@ -230,9 +230,31 @@ async fn reads_batches_and_subscriptions_pass_through_to_anvil() {
         m.contains("palisade_rpc_requests_total{method=\"eth_blockNumber\",outcome=\"ok\"}"),
         "{m}"
     );
-    // Forwarded requests are audited (the audit log has an `allow` record for them).
-    let (_, head) = s.admin(Method::GET, "/v1/audit/head", None).await;
-    assert!(head["size"].as_u64().unwrap_or(0) >= 5, "{head}");
+    // Forwarded requests are audited as on HTTP (written in the background).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, e) = s
+            .admin(Method::GET, "/v1/audit/entries?tail=200", None)
+            .await;
+        let allowed: Vec<String> = e["entries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{e}"))
+            .iter()
+            .filter(|x| x["decision"] == "allow")
+            .map(|x| x["action"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let want = [
+            "eth_blockNumber",
+            "eth_getBalance",
+            "eth_subscribe",
+            "eth_unsubscribe",
+        ];
+        if want.iter().all(|w| allowed.iter().any(|a| a == w)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not audited: {allowed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     ws.close(None).await.unwrap();
 }
 
@@ -434,4 +456,50 @@ async fn signer_methods_work_and_show_only_the_credentials_keys() {
         Ok(Some(Ok(Message::Close(Some(f))))) => assert_eq!(u16::from(f.code), 1008, "{f:?}"),
         other => panic!("expected a close frame, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_lost_upstream_fails_outstanding_requests_and_closes_the_connection() {
+    // An upstream WebSocket that takes one request and drops the connection unanswered.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut up = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let _ = up.next().await;
+        drop(up);
+    });
+    let upstream = format!("31337=http://127.0.0.1:{port}");
+    let s = Server::dev(&["--upstream", &upstream]).await;
+    let mut ws = connect(&s, s.token.as_deref()).await;
+    send(
+        &mut ws,
+        &json!({"jsonrpc": "2.0", "id": 3, "method": "eth_blockNumber"}),
+    )
+    .await;
+    let v = next(&mut ws).await;
+    assert_eq!(v["id"], 3, "{v}");
+    assert_eq!(error_code(&v), -32005, "{v}");
+    assert!(error_message(&v).contains("reconnect"), "{v}");
+    match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        Ok(Some(Ok(Message::Close(Some(f))))) => {
+            assert_eq!(u16::from(f.code), 1011, "{f:?}");
+            assert!(f.reason.as_str().contains("upstream"), "{f:?}");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_sealed_palisade_refuses_the_upgrade_and_open_connections_get_sealed_errors() {
+    let s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let tok = s.token.clone().unwrap();
+    let mut ws = connect(&s, Some(&tok)).await;
+    let (st, v) = s.admin(Method::POST, "/v1/sys/seal", None).await;
+    assert_eq!(st, 200, "{v}");
+    let v = call(&mut ws, "eth_chainId", json!([])).await;
+    assert_eq!(error_code(&v), -32002, "{v}");
+    let (st, v) = refused(connect_at(&s, "/", Some(&tok)).await);
+    assert_eq!(st, 503, "{v}");
+    assert_eq!(error_code(&v), -32002, "{v}");
 }

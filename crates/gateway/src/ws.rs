@@ -221,6 +221,7 @@ async fn session(
         max_response: node.config.firewall.max_response_bytes,
         max_subscriptions: cfg.max_subscriptions,
         link: tokio::sync::Mutex::new(None),
+        shut: std::sync::atomic::AtomicBool::new(false),
         subs: Mutex::new(Subs::default()),
         notify: out_tx.clone(),
         close: close_tx.clone(),
@@ -241,50 +242,58 @@ async fn session(
     let idle_after = Duration::from_secs(cfg.idle_timeout_secs);
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
     let mut stop = s.meta.stop.clone();
+    let shutting_down = *stop.borrow_and_update();
     let mut last_seen = Instant::now();
     let mut last_request = Instant::now();
-    let closing: Option<(u16, String)> = loop {
-        tokio::select! {
-            frame = stream.next() => match frame {
-                None => break None,
-                Some(Err(e)) => {
-                    let too_big = e
-                        .into_inner()
-                        .downcast_ref::<tungstenite::Error>()
-                        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
-                    if too_big {
-                        break Some((CLOSE_TOO_BIG, format!("message exceeds the limit of {max_body} bytes (limits.max_body_bytes)")));
-                    }
-                    break None;
-                }
-                Some(Ok(m)) => {
-                    last_seen = Instant::now();
-                    match m {
-                        Message::Text(text) => {
-                            last_request = Instant::now();
-                            s.clone().accept(text.as_str()).await;
+    let closing: Option<(u16, String)> = if shutting_down {
+        Some((
+            CLOSE_GOING_AWAY,
+            "Palisade is shutting down: reconnect".into(),
+        ))
+    } else {
+        loop {
+            tokio::select! {
+                frame = stream.next() => match frame {
+                    None => break None,
+                    Some(Err(e)) => {
+                        let too_big = e
+                            .into_inner()
+                            .downcast_ref::<tungstenite::Error>()
+                            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+                        if too_big {
+                            break Some((CLOSE_TOO_BIG, format!("message exceeds the limit of {max_body} bytes (limits.max_body_bytes)")));
                         }
-                        Message::Binary(_) => {
-                            let e = RpcError::new(INVALID_REQUEST, "binary frames are not supported: send each JSON-RPC request or batch as a text frame");
-                            let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&Value::Null, &e)))).await;
-                        }
-                        Message::Close(_) => break None,
-                        Message::Ping(_) | Message::Pong(_) => {}
+                        break None;
                     }
+                    Some(Ok(m)) => {
+                        last_seen = Instant::now();
+                        match m {
+                            Message::Text(text) => {
+                                last_request = Instant::now();
+                                s.clone().accept(text.as_str()).await;
+                            }
+                            Message::Binary(_) => {
+                                let e = RpcError::new(INVALID_REQUEST, "binary frames are not supported: send each JSON-RPC request or batch as a text frame");
+                                let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&Value::Null, &e)))).await;
+                            }
+                            Message::Close(_) => break None,
+                            Message::Ping(_) | Message::Pong(_) => {}
+                        }
+                    }
+                },
+                Some(c) = close_rx.recv() => break Some(c),
+                _ = ping.tick() => {
+                    if last_seen.elapsed() > ping_every * 2 {
+                        break Some((CLOSE_GOING_AWAY, "no answer to pings: closing".into()));
+                    }
+                    let busy = s.pending.available_permits() < s.max_pending;
+                    if !busy && s.upstream.subscriptions() == 0 && last_request.elapsed() >= idle_after {
+                        break Some((CLOSE_NORMAL, format!("idle for {} s with no request or subscription", idle_after.as_secs())));
+                    }
+                    let _ = s.out.send(Out::Msg(Message::Ping(Bytes::new()))).await;
                 }
-            },
-            Some(c) = close_rx.recv() => break Some(c),
-            _ = ping.tick() => {
-                if last_seen.elapsed() > ping_every * 2 {
-                    break Some((CLOSE_GOING_AWAY, "no answer to pings: closing".into()));
-                }
-                let busy = s.pending.available_permits() < s.max_pending;
-                if !busy && s.upstream.subscriptions() == 0 && last_request.elapsed() >= idle_after {
-                    break Some((CLOSE_NORMAL, format!("idle for {} s with no request or subscription", idle_after.as_secs())));
-                }
-                let _ = s.out.send(Out::Msg(Message::Ping(Bytes::new()))).await;
+                _ = stop.changed() => break Some((CLOSE_GOING_AWAY, "Palisade is shutting down: reconnect".into())),
             }
-            _ = stop.changed() => break Some((CLOSE_GOING_AWAY, "Palisade is shutting down: reconnect".into())),
         }
     };
     if let Some((code, reason)) = closing {
@@ -472,6 +481,8 @@ pub(crate) struct Upstream {
     max_response: usize,
     max_subscriptions: usize,
     link: tokio::sync::Mutex<Option<Arc<Link>>>,
+    /// The session is over: no new upstream socket is opened.
+    shut: std::sync::atomic::AtomicBool,
     subs: Mutex<Subs>,
     /// Subscription notifications go to the client here.
     notify: mpsc::Sender<Out>,
@@ -608,6 +619,9 @@ impl Upstream {
     /// The open upstream socket, connecting on first use.
     async fn link(&self) -> Result<Arc<Link>, RpcError> {
         let mut slot = self.link.lock().await;
+        if self.shut.load(Ordering::Acquire) {
+            return Err(gone());
+        }
         if let Some(l) = slot.as_ref() {
             if l.waiting.lock().dead {
                 return Err(gone());
@@ -702,7 +716,9 @@ impl Upstream {
 
     /// Closes the upstream socket (the session is over).
     async fn shut(&self) {
-        *self.link.lock().await = None;
+        let mut slot = self.link.lock().await;
+        self.shut.store(true, Ordering::Release);
+        *slot = None;
     }
 }
 
