@@ -294,10 +294,31 @@ async fn upgrade_without_a_valid_api_key_is_refused_before_upgrading() {
 async fn every_message_gets_the_firewall_checks() {
     let anvil = Anvil::start();
     let t = tempdir();
-    let toml = "[firewall]\nmax_get_logs_blocks = 1000\n[limits]\nmax_body_bytes = 65536\n";
+    let toml = "allowed_origins = [\"https://app.example\"]\n[firewall]\nmax_get_logs_blocks = 1000\n[limits]\nmax_body_bytes = 65536\n[websocket]\nmax_subscriptions = 1\n";
     let s = palisade(&anvil, t.path(), Some(toml)).await;
     let tok = s.token.clone().unwrap();
+    // The origin allowlist applies at the upgrade.
+    let mut req = ws_url(&s, "/").into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {tok}").parse().unwrap());
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let (st, v) = refused(
+        tokio_tungstenite::connect_async(req)
+            .await
+            .map(|(ws, _)| ws),
+    );
+    assert_eq!(st, 403, "{v}");
+    assert!(error_message(&v).contains("origin"), "{v}");
+
     let mut ws = connect(&s, Some(&tok)).await;
+
+    // One subscription per connection here: the second is refused and says why.
+    let v = call(&mut ws, "eth_subscribe", json!(["newHeads"])).await;
+    assert!(v["result"].is_string(), "{v}");
+    let v = call(&mut ws, "eth_subscribe", json!(["newHeads"])).await;
+    assert_eq!(error_code(&v), -32001, "{v}");
+    assert!(error_message(&v).contains("max_subscriptions"), "{v}");
 
     for (method, ns) in [
         ("admin_nodeInfo", "admin_"),

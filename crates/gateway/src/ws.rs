@@ -767,3 +767,61 @@ fn describe(e: &tungstenite::Error) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let r = close_reason(&"é".repeat(100));
+        assert!(r.len() <= 123);
+        assert!(r.chars().all(|c| c == 'é'));
+        assert_eq!(close_reason("short"), "short");
+    }
+
+    #[test]
+    fn timeout_answers_keep_every_id() {
+        let ids = ids_of(&json!([{"id": 1, "method": "x"}, {"method": "y"}]));
+        let body = rpc::refusal_body(&ids, &RpcError::new(OVERLOADED, "slow"));
+        assert_eq!(body[0]["id"], 1);
+        assert_eq!(body[1]["id"], Value::Null);
+        assert_eq!(body[0]["error"]["code"], OVERLOADED);
+    }
+
+    #[test]
+    fn upgrade_header_is_case_insensitive() {
+        let mut h = HeaderMap::new();
+        assert!(!is_upgrade(&h));
+        h.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
+        assert!(is_upgrade(&h));
+        h.insert(header::UPGRADE, HeaderValue::from_static("h2c"));
+        assert!(!is_upgrade(&h));
+    }
+
+    #[tokio::test]
+    async fn notifications_pass_unchanged_and_answers_reach_their_request() {
+        let waiting = Mutex::new(Waiting::default());
+        let (tx, mut rx) = mpsc::channel(4);
+        let note = r#"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1","result":{"number":"0x2"}}}"#;
+        assert!(relay(note, &waiting, &tx).await);
+        let relayed = rx.recv().await;
+        assert!(
+            matches!(&relayed, Some(Out::Msg(Message::Text(t))) if t.as_str() == note),
+            "notification not relayed unchanged"
+        );
+        let (a, ra) = oneshot::channel();
+        let (b, rb) = oneshot::channel();
+        waiting.lock().by_id.insert(1, a);
+        waiting.lock().by_id.insert(2, b);
+        assert!(relay(r#"{"jsonrpc":"2.0","id":2,"error":{"code":3,"message":"execution reverted","data":"0x08"}}"#, &waiting, &tx).await);
+        assert!(relay(r#"{"jsonrpc":"2.0","id":1,"result":null}"#, &waiting, &tx).await);
+        assert_eq!(ra.await.unwrap().unwrap().get(), "null");
+        let e = rb.await.unwrap().unwrap_err();
+        assert_eq!((e.code, e.data), (3, Some(json!("0x08"))));
+        // Garbage and unknown ids are ignored.
+        assert!(relay("not json", &waiting, &tx).await);
+        assert!(relay(r#"{"id":99,"result":1}"#, &waiting, &tx).await);
+    }
+}

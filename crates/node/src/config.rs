@@ -583,4 +583,22 @@ mod tests {
         .is_err());
         assert!(Config::from_toml("[overload]\nmax_in_flight = 0").is_err());
     }
+
+    #[test]
+    fn websocket_urls_and_section() {
+        let c = Config::from_toml(
+            "[[chains]]\nid = 1\nupstream = \"https://n.example/v3/k\"\n[[chains]]\nid = 2\nupstream = \"http://127.0.0.1:8545\"\n[[chains]]\nid = 3\nupstream = \"http://a:8545\"\nws_url = \"ws://a:8546\"\n[websocket]\nmax_subscriptions = 5\n",
+        )
+        .unwrap();
+        assert_eq!(c.chains[0].websocket_url(), "wss://n.example/v3/k");
+        assert_eq!(c.chains[1].websocket_url(), "ws://127.0.0.1:8545");
+        assert_eq!(c.chains[2].websocket_url(), "ws://a:8546");
+        assert_eq!(c.websocket.max_subscriptions, 5);
+        assert_eq!(c.websocket.max_pending, 64);
+        let bad = Config::from_toml(
+            "[[chains]]\nupstream = \"http://a:8545\"\nws_url = \"http://a:8546\"\n",
+        );
+        assert!(bad.unwrap_err().contains("ws_url"));
+        assert!(Config::from_toml("[websocket]\nmax_pending = 0\n").is_err());
+    }
 }
