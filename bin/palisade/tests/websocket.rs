@@ -414,6 +414,38 @@ async fn rate_limits_count_every_message_and_batch_item() {
     tokio::time::sleep(Duration::from_millis(2_200)).await;
     let v = call(&mut ws, "eth_blockNumber", json!([])).await;
     assert_eq!(v["result"], "0x0", "{v}");
+
+    // Upgraded connections stay counted against the connection caps until they close.
+    let open = |m: &str| -> u64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix("palisade_open_connections "))
+            .unwrap_or_else(|| panic!("no open-connections gauge in\n{m}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let mut more = Vec::new();
+    for _ in 0..3 {
+        more.push(connect(&s, Some(&tok)).await);
+    }
+    let with = open(&s.metrics().await);
+    assert!(with >= 4, "4 WebSockets open, gauge says {with}");
+    for mut w in more {
+        w.close(None).await.unwrap();
+        while let Some(Ok(_)) = w.next().await {}
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = open(&s.metrics().await);
+        if now + 3 <= with {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "closed WebSockets still counted: {now} (was {with})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
@@ -523,4 +555,36 @@ async fn a_sealed_palisade_refuses_the_upgrade_and_open_connections_get_sealed_e
     let (st, v) = refused(connect_at(&s, "/", Some(&tok)).await);
     assert_eq!(st, 503, "{v}");
     assert_eq!(error_code(&v), -32002, "{v}");
+}
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_going_away_and_does_not_wait_for_them() {
+    let mut s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let mut ws = connect(&s, s.token.as_deref()).await;
+    let v = call(&mut ws, "eth_chainId", json!([])).await;
+    assert_eq!(v["result"], "0x7a69", "{v}");
+    let started = Instant::now();
+    let st = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        Ok(Some(Ok(Message::Close(Some(f))))) => {
+            assert_eq!(u16::from(f.code), 1001, "{f:?}");
+            assert!(f.reason.as_str().contains("shutting down"), "{f:?}");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    drop(ws);
+    // The open WebSocket does not hold the shutdown for the 10 s drain.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        if s.child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "server still running");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(started.elapsed() < Duration::from_secs(8));
 }

@@ -628,6 +628,11 @@ impl Upstream {
             }
             return Ok(l.clone());
         }
+        if self.url.starts_with("wss://") {
+            // tokio-tungstenite builds its TLS client on the process's default provider; make
+            // it the ring provider the listeners use (no effect if one is installed already).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let config = tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(self.max_response))
             .max_frame_size(Some(self.max_response));
