@@ -195,26 +195,32 @@ async fn session(
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Out>(OUT_QUEUE);
     let (close_tx, mut close_rx) = mpsc::channel::<(u16, String)>(4);
-    let writer = tokio::spawn(async move {
+    // A client that does not read its socket cannot hold the session: a frame that cannot be
+    // written within two ping intervals ends it.
+    let write_timeout = Duration::from_secs(cfg.ping_interval_secs.saturating_mul(2));
+    let mut writer = tokio::spawn(async move {
         while let Some(o) = out_rx.recv().await {
             match o {
-                Out::Msg(m) => {
-                    if sink.send(m).await.is_err() {
-                        return;
-                    }
-                }
+                Out::Msg(m) => match tokio::time::timeout(write_timeout, sink.send(m)).await {
+                    Ok(Ok(())) => {}
+                    _ => return,
+                },
                 Out::Close(code, reason) => {
                     let frame = CloseFrame {
                         code,
                         reason: reason.into(),
                     };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    let _ = sink.close().await;
+                    let _ = tokio::time::timeout(write_timeout, async {
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        let _ = sink.close().await;
+                    })
+                    .await;
                     return;
                 }
             }
         }
     });
+    let mut writer_done = false;
     let upstream = Upstream {
         url: ws_url,
         timeout: Duration::from_millis(node.config.limits.upstream_timeout_ms),
@@ -282,6 +288,10 @@ async fn session(
                     }
                 },
                 Some(c) = close_rx.recv() => break Some(c),
+                _ = &mut writer => {
+                    writer_done = true;
+                    break None;
+                }
                 _ = ping.tick() => {
                     if last_seen.elapsed() > ping_every * 2 {
                         break Some((CLOSE_GOING_AWAY, "no answer to pings: closing".into()));
@@ -290,13 +300,14 @@ async fn session(
                     if !busy && s.upstream.subscriptions() == 0 && last_request.elapsed() >= idle_after {
                         break Some((CLOSE_NORMAL, format!("idle for {} s with no request or subscription", idle_after.as_secs())));
                     }
-                    let _ = s.out.send(Out::Msg(Message::Ping(Bytes::new()))).await;
+                    // Never waits: with the queue full, the writer's timeout decides.
+                    let _ = s.out.try_send(Out::Msg(Message::Ping(Bytes::new())));
                 }
                 _ = stop.changed() => break Some((CLOSE_GOING_AWAY, "Palisade is shutting down: reconnect".into())),
             }
         }
     };
-    if let Some((code, reason)) = closing {
+    if let (Some((code, reason)), false) = (closing, writer_done) {
         // Answers already being worked on go out before the close frame (bounded wait).
         let all = u32::try_from(s.max_pending).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(
@@ -310,10 +321,10 @@ async fn session(
     s.upstream.shut().await;
     drop(out_tx);
     drop(s);
-    let mut writer = writer;
-    if tokio::time::timeout(Duration::from_secs(5), &mut writer)
-        .await
-        .is_err()
+    if !writer_done
+        && tokio::time::timeout(Duration::from_secs(5), &mut writer)
+            .await
+            .is_err()
     {
         writer.abort();
     }
