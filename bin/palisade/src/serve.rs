@@ -44,10 +44,12 @@ fn parse_upstream(s: &str) -> Result<ChainConfig> {
                     .with_context(|| format!("`{id}` in --upstream is not a chain id"))?,
             ),
             upstream: url.to_string(),
+            ws_url: None,
         }),
         None => Ok(ChainConfig {
             id: None,
             upstream: s.to_string(),
+            ws_url: None,
         }),
     }
 }
@@ -109,6 +111,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
             config.chains.push(ChainConfig {
                 id: Some(31337),
                 upstream: "http://127.0.0.1:8545".into(),
+                ws_url: None,
             });
         }
     } else {

@@ -72,9 +72,14 @@ pub enum Verdict {
     Forward,
     /// A dangerous namespace: refused whatever the credential.
     HardDenied(&'static str),
+    /// Subscriptions: only over WebSocket (there is nowhere to push notifications over HTTP).
+    WebSocketOnly,
     /// Not a known read-only method.
     Unknown,
 }
+
+/// Methods served only on WebSocket connections.
+pub const WEBSOCKET_ONLY: &[&str] = &["eth_subscribe", "eth_unsubscribe"];
 
 pub fn classify(method: &str) -> Verdict {
     if let Some(prefix) = HARD_DENIED_PREFIXES.iter().find(|p| method.starts_with(*p)) {
@@ -82,6 +87,8 @@ pub fn classify(method: &str) -> Verdict {
     }
     if READ_ONLY.binary_search(&method).is_ok() {
         Verdict::Forward
+    } else if WEBSOCKET_ONLY.contains(&method) {
+        Verdict::WebSocketOnly
     } else {
         Verdict::Unknown
     }
@@ -252,5 +259,7 @@ mod tests {
         assert_eq!(classify("anvil_setBalance"), Verdict::Unknown);
         assert_eq!(classify("eth_submitWork"), Verdict::Unknown);
         assert_eq!(classify("eth_getBalance"), Verdict::Forward);
+        assert_eq!(classify("eth_subscribe"), Verdict::WebSocketOnly);
+        assert_eq!(classify("eth_unsubscribe"), Verdict::WebSocketOnly);
     }
 }

@@ -16,6 +16,7 @@ mod rpc;
 mod server;
 mod signed;
 pub mod tls;
+mod ws;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use palisade_node::chain::{self, Address};
+use palisade_node::policy::Principal;
 use palisade_node::{Chain, Node, NodeError, RequestCtx};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
@@ -22,19 +23,19 @@ use crate::{auth, AppState};
 const EXTERNAL_SIGNER_VERSION: &str = "6.1.0";
 
 /// The result of one request: built here, or the node's own JSON passed on unparsed.
-enum Answer {
+pub(crate) enum Answer {
     Value(Value),
     Raw(Box<RawValue>),
 }
 
 /// One JSON-RPC response object, serialized straight into the HTTP body.
-struct Reply {
+pub(crate) struct Reply {
     id: Value,
     outcome: Result<Answer, RpcError>,
 }
 
 impl Reply {
-    fn error(id: Value, e: RpcError) -> Self {
+    pub(crate) fn error(id: Value, e: RpcError) -> Self {
         Self {
             id,
             outcome: Err(e),
@@ -105,15 +106,18 @@ pub(crate) async fn handle_path(
     }
 }
 
+/// The answer to every request in `parsed` (one object or a batch): `e`, each with its own id.
+pub(crate) fn refusal_body(parsed: &Value, e: &RpcError) -> Value {
+    let one = |item: &Value| json!({"jsonrpc": "2.0", "id": item.get("id").cloned().unwrap_or(Value::Null), "error": e.to_json()});
+    match parsed {
+        Value::Array(items) if !items.is_empty() => Value::Array(items.iter().map(one).collect()),
+        other => one(other),
+    }
+}
+
 /// Answers every request in `parsed` (one object or a batch) with `e`, each with its own id.
 fn refuse_all(parsed: &Value, status: StatusCode, e: RpcError) -> Response {
-    let one = |item: &Value| json!({"jsonrpc": "2.0", "id": item.get("id").cloned().unwrap_or(Value::Null), "error": e.to_json()});
-    let mut r = match parsed {
-        Value::Array(items) if !items.is_empty() => {
-            (status, Json(Value::Array(items.iter().map(one).collect()))).into_response()
-        }
-        other => (status, Json(one(other))).into_response(),
-    };
+    let mut r = (status, Json(refusal_body(parsed, &e))).into_response();
     if status == StatusCode::UNAUTHORIZED {
         r.headers_mut().insert(
             axum::http::header::WWW_AUTHENTICATE,
@@ -149,55 +153,16 @@ async fn handle(
         }
     };
     let refuse = |status: StatusCode, e: RpcError| refuse_all(&parsed, status, e);
-    if node.is_sealed() {
-        return refuse(StatusCode::OK, NodeError::Sealed.into());
-    }
-    // mTLS: a client certificate mapped to a credential authenticates the request.
-    let cert_principal = match crate::tls::cert_principal(&node, meta.as_deref(), &headers) {
+    let principal = match authenticate(&node, meta.as_deref(), &headers) {
         Ok(p) => p,
-        Err(e) => return refuse(StatusCode::UNAUTHORIZED, e),
-    };
-    let token = match auth::token(&headers) {
-        Ok(Some(t)) => t,
-        Ok(None) if cert_principal.is_some() => String::new(),
-        Ok(None) => {
-            node.audit_refusal(None, "rpc", "no API key");
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                RpcError::new(
-                    UNAUTHENTICATED,
-                    "missing API key: send `Authorization: Bearer <API key>`",
-                ),
-            );
-        }
-        Err(why) => {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                RpcError::new(UNAUTHENTICATED, why),
-            )
-        }
-    };
-    let principal = match cert_principal.map_or_else(|| node.authenticate(&token), Ok) {
-        Ok(p) => p,
-        Err(NodeError::Sealed) => return refuse(StatusCode::OK, NodeError::Sealed.into()),
-        Err(e) => {
-            node.audit_refusal(None, "rpc", &e.to_string());
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                RpcError::new(UNAUTHENTICATED, e.to_string()),
-            );
-        }
+        Err((status, e)) => return refuse(status, e),
     };
     let ctx = RequestCtx {
         principal,
         source: Some(peer.ip().to_string()),
     };
     let Some(chain) = node.chain(chain_id) else {
-        let msg = match chain_id {
-            Some(id) => format!("chain {id} is not configured on this Palisade"),
-            None => "no chain is configured: add a `[[chains]]` upstream to the config (or `--upstream` in dev mode)".to_string(),
-        };
-        return refuse(StatusCode::OK, RpcError::new(UPSTREAM, msg));
+        return refuse(StatusCode::OK, no_chain(chain_id));
     };
     // Rate limits in cost units: every item of a batch counts.
     if let Some(m) = &meta {
@@ -218,50 +183,141 @@ async fn handle(
             return r;
         }
     }
+    match run(&node, &ctx, chain, parsed, Route::Http).await {
+        Replies::Empty => StatusCode::NO_CONTENT.into_response(),
+        Replies::One(r) => Json(r).into_response(),
+        Replies::Batch(v) => Json(v).into_response(),
+        Replies::Refused(e) => refuse_all(&Value::Null, StatusCode::OK, e),
+    }
+}
+
+/// Authentication of a JSON-RPC request (HTTP, or a WebSocket upgrade): the sealed state, the
+/// mTLS principal, the bearer token; refusals are audited as they are for every request.
+pub(crate) fn authenticate(
+    node: &Arc<Node>,
+    meta: Option<&crate::ConnMeta>,
+    headers: &HeaderMap,
+) -> Result<Principal, (StatusCode, RpcError)> {
+    if node.is_sealed() {
+        return Err((StatusCode::OK, NodeError::Sealed.into()));
+    }
+    // mTLS: a client certificate mapped to a credential authenticates the request.
+    let cert_principal = match crate::tls::cert_principal(node, meta, headers) {
+        Ok(p) => p,
+        Err(e) => return Err((StatusCode::UNAUTHORIZED, e)),
+    };
+    let token = match auth::token(headers) {
+        Ok(Some(t)) => t,
+        Ok(None) if cert_principal.is_some() => String::new(),
+        Ok(None) => {
+            node.audit_refusal(None, "rpc", "no API key");
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                RpcError::new(
+                    UNAUTHENTICATED,
+                    "missing API key: send `Authorization: Bearer <API key>`",
+                ),
+            ));
+        }
+        Err(why) => {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                RpcError::new(UNAUTHENTICATED, why),
+            ))
+        }
+    };
+    let principal = match cert_principal.map_or_else(|| node.authenticate(&token), Ok) {
+        Ok(p) => p,
+        Err(NodeError::Sealed) => return Err((StatusCode::OK, NodeError::Sealed.into())),
+        Err(e) => {
+            node.audit_refusal(None, "rpc", &e.to_string());
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                RpcError::new(UNAUTHENTICATED, e.to_string()),
+            ));
+        }
+    };
+    Ok(principal)
+}
+
+/// The message of a request for a chain this Palisade does not serve.
+pub(crate) fn no_chain(chain_id: Option<u64>) -> RpcError {
+    let msg = match chain_id {
+        Some(id) => format!("chain {id} is not configured on this Palisade"),
+        None => "no chain is configured: add a `[[chains]]` upstream to the config (or `--upstream` in dev mode)".to_string(),
+    };
+    RpcError::new(UPSTREAM, msg)
+}
+
+/// Where forwarded methods go: the chain's HTTP upstream, or the upstream WebSocket of the
+/// client's WebSocket connection.
+#[derive(Clone, Copy)]
+pub(crate) enum Route<'a> {
+    Http,
+    Ws(&'a crate::ws::Upstream),
+}
+
+/// The answers to one parsed JSON-RPC body.
+pub(crate) enum Replies {
+    /// Only notifications: nothing to send back.
+    Empty,
+    One(Reply),
+    Batch(Vec<Reply>),
+    /// The body as a whole is invalid (empty or oversized batch); answered with `id: null`.
+    Refused(RpcError),
+}
+
+/// Answers an authenticated, rate-limited JSON-RPC body: one request object or a batch, each
+/// item through [`one`] (validation, the credential's allowlist, dispatch, the firewall).
+pub(crate) async fn run(
+    node: &Arc<Node>,
+    ctx: &RequestCtx,
+    chain: &Chain,
+    parsed: Value,
+    route: Route<'_>,
+) -> Replies {
     match parsed {
         Value::Array(items) => {
             let max = node.config.limits.max_batch;
             if items.is_empty() {
-                return refuse_all(
-                    &Value::Null,
-                    StatusCode::OK,
-                    RpcError::new(INVALID_REQUEST, "empty batch"),
-                );
+                return Replies::Refused(RpcError::new(INVALID_REQUEST, "empty batch"));
             }
             if items.len() > max {
-                return refuse_all(
-                    &Value::Null,
-                    StatusCode::OK,
-                    RpcError::new(
-                        INVALID_REQUEST,
-                        format!(
-                            "batch of {} requests exceeds the limit of {max}",
-                            items.len()
-                        ),
+                return Replies::Refused(RpcError::new(
+                    INVALID_REQUEST,
+                    format!(
+                        "batch of {} requests exceeds the limit of {max}",
+                        items.len()
                     ),
-                );
+                ));
             }
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                if let Some(resp) = one(&node, &ctx, chain, item).await {
+                if let Some(resp) = one(node, ctx, chain, item, route).await {
                     out.push(resp);
                 }
             }
             if out.is_empty() {
-                StatusCode::NO_CONTENT.into_response()
+                Replies::Empty
             } else {
-                Json(out).into_response()
+                Replies::Batch(out)
             }
         }
-        item => match one(&node, &ctx, chain, item).await {
-            Some(resp) => Json(resp).into_response(),
-            None => StatusCode::NO_CONTENT.into_response(),
+        item => match one(node, ctx, chain, item, route).await {
+            Some(resp) => Replies::One(resp),
+            None => Replies::Empty,
         },
     }
 }
 
 /// Handles one request object; `None` for a notification (no `id`).
-async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> Option<Reply> {
+async fn one(
+    node: &Arc<Node>,
+    ctx: &RequestCtx,
+    chain: &Chain,
+    item: Value,
+    route: Route<'_>,
+) -> Option<Reply> {
     let Value::Object(mut obj) = item else {
         return Some(Reply::error(
             Value::Null,
@@ -302,7 +358,7 @@ async fn one(node: &Arc<Node>, ctx: &RequestCtx, chain: &Chain, item: Value) -> 
     };
     let started = std::time::Instant::now();
     let result = match firewall::credential_allows(node, ctx, method) {
-        Ok(()) => dispatch(node, ctx, chain, method, params).await,
+        Ok(()) => dispatch(node, ctx, chain, method, params, route).await,
         Err(e) => Err(e),
     };
     let code = result.as_ref().err().map(|e| e.code);
@@ -391,6 +447,7 @@ async fn dispatch(
     chain: &Chain,
     method: &str,
     params: Value,
+    route: Route<'_>,
 ) -> Result<Answer, RpcError> {
     let local = match method {
         "eth_accounts" | "account_list" => Ok(json!(node.accounts(ctx)?)),
@@ -502,7 +559,7 @@ async fn dispatch(
                 })?;
             Ok(node.send_raw_transaction(ctx, chain, &bytes).await?)
         }
-        _ => return forward(node, ctx, chain, method, &params).await,
+        _ => return forward(node, ctx, chain, method, &params, route).await,
     };
     local.map(Answer::Value)
 }
@@ -514,12 +571,33 @@ async fn forward(
     chain: &Chain,
     method: &str,
     params: &Value,
+    route: Route<'_>,
 ) -> Result<Answer, RpcError> {
     match firewall::classify(method) {
         Verdict::Forward => {
             firewall::check_forward(node, ctx, chain, method, params).await?;
-            Ok(Answer::Raw(node.forward(ctx, chain, method, params).await?))
+            match route {
+                Route::Http => Ok(Answer::Raw(node.forward(ctx, chain, method, params).await?)),
+                Route::Ws(up) => {
+                    node.admit_forward(ctx, method)?;
+                    Ok(Answer::Raw(up.call(method, params).await?))
+                }
+            }
         }
+        Verdict::WebSocketOnly => match route {
+            Route::Ws(up) => {
+                node.admit_forward(ctx, method)?;
+                Ok(Answer::Raw(up.subscription(method, params).await?))
+            }
+            Route::Http => {
+                let msg = format!(
+                    "`{method}` needs a WebSocket connection: open ws:// (or wss://) on this same URL with the same API key; over HTTP, poll with eth_newFilter / eth_getFilterChanges"
+                );
+                node.audit_refusal(Some(ctx), method, &msg);
+                crate::metrics::global().firewall_denied("websocket_only");
+                Err(RpcError::new(METHOD_NOT_FOUND, msg))
+            }
+        },
         Verdict::HardDenied(prefix) => {
             let msg =
                     format!("method `{method}` is denied by the RPC firewall: the `{prefix}` namespace is never forwarded to the node");

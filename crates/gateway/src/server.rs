@@ -167,6 +167,33 @@ pub struct ConnMeta {
     pub client_fingerprint: Option<String>,
     /// The credential that certificate maps to, if any.
     pub client_credential: Option<String>,
+    /// Keeps the connection counted against the connection caps for as long as anything uses
+    /// it, including a WebSocket session after the upgrade.
+    _hold: ConnHold,
+    /// Changes when the server shuts down (WebSocket sessions close then).
+    pub(crate) stop: watch::Receiver<bool>,
+}
+
+/// One accepted connection's place under the global and per-IP caps; released on drop.
+struct ConnHold {
+    _permit: OwnedSemaphorePermit,
+    _slot: IpSlot,
+}
+
+impl ConnHold {
+    fn new(permit: OwnedSemaphorePermit, slot: IpSlot) -> Self {
+        metrics::global().connections(1);
+        Self {
+            _permit: permit,
+            _slot: slot,
+        }
+    }
+}
+
+impl Drop for ConnHold {
+    fn drop(&mut self) {
+        metrics::global().connections(-1);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -384,11 +411,9 @@ async fn accept_loop(l: Listener, app: App, guard: Arc<Guard>, mut stop: watch::
         };
         let tls = l.tls.clone();
         tokio::spawn(async move {
-            let _permit = permit;
-            let _slot = slot;
-            metrics::global().connections(1);
+            let hold = ConnHold::new(permit, slot);
             match tls {
-                None => conn.run(stream, None, None).await,
+                None => conn.run(stream, None, None, hold).await,
                 Some(tls) => {
                     let handshake = tokio::time::timeout(
                         conn.guard.header_read_timeout,
@@ -404,7 +429,7 @@ async fn accept_loop(l: Listener, app: App, guard: Arc<Guard>, mut stop: watch::
                                 .and_then(|c| c.first())
                                 .map(|c| crate::tls::fingerprint(c));
                             let cred = fp.as_deref().and_then(|f| tls.credential_for(f));
-                            conn.run(s, fp, cred).await;
+                            conn.run(s, fp, cred, hold).await;
                         }
                         Ok(Err(e)) => {
                             metrics::global().tls_failure(role.label());
@@ -417,7 +442,6 @@ async fn accept_loop(l: Listener, app: App, guard: Arc<Guard>, mut stop: watch::
                     }
                 }
             }
-            metrics::global().connections(-1);
         });
     }
 }
@@ -432,14 +456,21 @@ struct Conn {
 }
 
 impl Conn {
-    async fn run<I>(self, io: I, fingerprint: Option<String>, credential: Option<String>)
-    where
+    async fn run<I>(
+        self,
+        io: I,
+        fingerprint: Option<String>,
+        credential: Option<String>,
+        hold: ConnHold,
+    ) where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let meta = Arc::new(ConnMeta {
             guard: self.guard.clone(),
             client_fingerprint: fingerprint,
             client_credential: credential,
+            _hold: hold,
+            stop: self.stop.clone(),
         });
         let mut stop = self.stop.clone();
         let peer = self.peer;
@@ -457,7 +488,10 @@ impl Conn {
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)
             .keep_alive(true);
-        let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
+        // Upgrades: WebSocket JSON-RPC (`crate::ws`); the socket then leaves hyper.
+        let conn = builder
+            .serve_connection(TokioIo::new(io), TowerToHyperService::new(svc))
+            .with_upgrades();
         tokio::pin!(conn);
         tokio::select! {
             res = conn.as_mut() => {
@@ -585,7 +619,10 @@ impl Conn {
             );
         };
         let rpc = match (&self.app.rpc, rpc_route(&path)) {
-            (Some(state), Some(chain)) if parts.method == Method::POST => {
+            (Some(state), Some(chain))
+                if parts.method == Method::POST
+                    || (parts.method == Method::GET && crate::ws::is_upgrade(&parts.headers)) =>
+            {
                 Some((state.clone(), chain.map(str::to_owned)))
             }
             _ => None,
@@ -599,6 +636,9 @@ impl Conn {
             let _permit: OwnedSemaphorePermit = permit;
             metrics::global().in_flight(1);
             let r = match rpc {
+                Some((state, chain)) if parts.method == Method::GET => {
+                    crate::ws::upgrade(state, peer, meta, parts, chain).await
+                }
                 // The router's layers for these routes, in their order: a credential that
                 // signs its requests goes through the router (its middleware checks the
                 // signature); then a blocked source is refused; then the handler.
@@ -653,6 +693,17 @@ impl Conn {
                 )
             }
         }
+    }
+}
+
+impl Guard {
+    /// An in-flight slot (load shedding), if one is free.
+    pub(crate) fn try_in_flight(&self) -> Option<OwnedSemaphorePermit> {
+        self.in_flight.clone().try_acquire_owned().ok()
+    }
+
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.request_timeout
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Config {
     pub overload: OverloadConfig,
     #[serde(default)]
     pub firewall: FirewallConfig,
+    #[serde(default)]
+    pub websocket: WebSocketConfig,
 }
 
 /// TLS 1.3 with certificate files that are reloaded when they change (or on SIGHUP).
@@ -249,6 +251,77 @@ pub struct ChainConfig {
     pub id: Option<u64>,
     /// `http://` or `https://` URL of the upstream execution node.
     pub upstream: String,
+    /// `ws://` or `wss://` URL of the same node for WebSocket clients (subscriptions). When
+    /// omitted it is derived from `upstream` (http→ws, https→wss, same host, port and path),
+    /// which is where anvil, geth (`--ws` on the HTTP port) and reth serve it.
+    #[serde(default)]
+    pub ws_url: Option<String>,
+}
+
+impl ChainConfig {
+    /// The upstream WebSocket URL: `ws_url`, else derived from `upstream`.
+    pub fn websocket_url(&self) -> String {
+        if let Some(u) = &self.ws_url {
+            return u.clone();
+        }
+        if let Some(rest) = self.upstream.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = self.upstream.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            self.upstream.clone()
+        }
+    }
+}
+
+/// WebSocket JSON-RPC on the public listener (`GET /`, `/rpc`, `/rpc/{chain_id}` with
+/// `Upgrade: websocket`). Messages get the same checks as HTTP requests.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSocketConfig {
+    /// Whether upgrades are accepted at all.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// A connection with no request and no subscription for this long is closed (1001).
+    #[serde(default = "default_ws_idle")]
+    pub idle_timeout_secs: u64,
+    /// The server pings at this interval; a peer silent for two intervals is closed.
+    #[serde(default = "default_ws_ping")]
+    pub ping_interval_secs: u64,
+    /// Requests (messages) being worked on at once per connection; more get -32030.
+    #[serde(default = "default_ws_pending")]
+    pub max_pending: usize,
+    /// Active `eth_subscribe` subscriptions per connection.
+    #[serde(default = "default_ws_subscriptions")]
+    pub max_subscriptions: usize,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            idle_timeout_secs: default_ws_idle(),
+            ping_interval_secs: default_ws_ping(),
+            max_pending: default_ws_pending(),
+            max_subscriptions: default_ws_subscriptions(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_ws_idle() -> u64 {
+    300
+}
+fn default_ws_ping() -> u64 {
+    30
+}
+fn default_ws_pending() -> usize {
+    64
+}
+fn default_ws_subscriptions() -> usize {
+    100
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -371,6 +444,7 @@ impl Default for Config {
             rate_limits: RateLimitConfig::default(),
             overload: OverloadConfig::default(),
             firewall: FirewallConfig::default(),
+            websocket: WebSocketConfig::default(),
         }
     }
 }
@@ -385,6 +459,17 @@ impl Config {
                     chain.upstream
                 ));
             }
+            if let Some(ws) = &chain.ws_url {
+                if !(ws.starts_with("ws://") || ws.starts_with("wss://")) {
+                    return Err(
+                        "invalid config: a chain's `ws_url` must be a ws:// or wss:// URL".into(),
+                    );
+                }
+            }
+        }
+        let w = &c.websocket;
+        if w.max_pending == 0 || w.ping_interval_secs == 0 || w.idle_timeout_secs == 0 {
+            return Err("invalid config: `[websocket]` max_pending, ping_interval_secs and idle_timeout_secs must be at least 1".into());
         }
         c.validate_network()?;
         Ok(c)
@@ -497,5 +582,23 @@ mod tests {
         )
         .is_err());
         assert!(Config::from_toml("[overload]\nmax_in_flight = 0").is_err());
+    }
+
+    #[test]
+    fn websocket_urls_and_section() {
+        let c = Config::from_toml(
+            "[[chains]]\nid = 1\nupstream = \"https://n.example/v3/k\"\n[[chains]]\nid = 2\nupstream = \"http://127.0.0.1:8545\"\n[[chains]]\nid = 3\nupstream = \"http://a:8545\"\nws_url = \"ws://a:8546\"\n[websocket]\nmax_subscriptions = 5\n",
+        )
+        .unwrap();
+        assert_eq!(c.chains[0].websocket_url(), "wss://n.example/v3/k");
+        assert_eq!(c.chains[1].websocket_url(), "ws://127.0.0.1:8545");
+        assert_eq!(c.chains[2].websocket_url(), "ws://a:8546");
+        assert_eq!(c.websocket.max_subscriptions, 5);
+        assert_eq!(c.websocket.max_pending, 64);
+        let bad = Config::from_toml(
+            "[[chains]]\nupstream = \"http://a:8545\"\nws_url = \"http://a:8546\"\n",
+        );
+        assert!(bad.unwrap_err().contains("ws_url"));
+        assert!(Config::from_toml("[websocket]\nmax_pending = 0\n").is_err());
     }
 }

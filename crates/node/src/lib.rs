@@ -130,6 +130,9 @@ impl From<palisade_chain::ChainError> for NodeError {
 pub struct Chain {
     pub id: u64,
     pub upstream: Upstream,
+    /// The same node's WebSocket endpoint (for WebSocket clients; may hold an API key, so it
+    /// is never logged or put in an error).
+    pub ws_url: String,
 }
 
 /// Who is asking, from where.
@@ -189,7 +192,11 @@ impl Node {
                     })?
                 }
             };
-            chains.push(Chain { id, upstream });
+            chains.push(Chain {
+                id,
+                upstream,
+                ws_url: c.websocket_url(),
+            });
         }
         let audit = AuditLog::start(barrier.clone(), &dir.join(AUDIT_JOURNAL_FILE))?;
         Ok(Arc::new(Self {

@@ -516,12 +516,23 @@ impl Node {
         method: &str,
         params: &Value,
     ) -> Result<Box<serde_json::value::RawValue>, NodeError> {
+        self.admit_forward(ctx, method)?;
+        Ok(chain.upstream.call_raw(method, params).await?)
+    }
+
+    /// The checks and the audit record of a forwarded read-only method, for callers that
+    /// carry the request to the node themselves (the WebSocket passthrough).
+    pub fn admit_forward(
+        self: &Arc<Self>,
+        ctx: &RequestCtx,
+        method: &str,
+    ) -> Result<(), NodeError> {
         policy::authorize_method(&ctx.principal, method, MethodGroup::Read)?;
         let mut record = Self::base_record(ctx, method);
         record.decision = "allow".into();
         record.reasons = vec!["read-only method allowed by the RPC firewall".into()];
         self.audit_in_background(record);
-        Ok(chain.upstream.call_raw(method, params).await?)
+        Ok(())
     }
 
     /// Audits a request refused before reaching a key (firewall, bad input).

@@ -1,0 +1,843 @@
+//! WebSocket JSON-RPC on the public listener: `GET /`, `/rpc` or `/rpc/{chain_id}` with
+//! `Upgrade: websocket`.
+//!
+//! The upgrade is refused before it happens, with the same statuses and JSON-RPC errors as an
+//! HTTP request (blocked source, sealed, missing or bad API key; the origin allowlist and the
+//! per-IP limit are checked by `server` first), and the connection stays counted against the
+//! connection caps until it closes. Every text message is a JSON-RPC request or batch and
+//! takes the HTTP path's checks: the credential is authenticated again (a revoked key stops
+//! working at once), the per-IP and per-credential rate limits are charged with the same cost
+//! weights, an in-flight slot is taken, and each item goes through [`rpc::run`] — validation,
+//! the credential's method allowlist, the local signer methods, the RPC firewall, audit,
+//! metrics. Forwarded methods and `eth_subscribe` / `eth_unsubscribe` go to the chain's node
+//! over one upstream WebSocket per client connection ([`Upstream`]), opened on first use;
+//! subscription notifications are relayed unchanged. If that socket drops, outstanding requests
+//! get an error and the client connection is closed (1011), so clients reconnect.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::FromRequestParts as _;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use axum::response::IntoResponse as _;
+use axum::Json;
+use futures_util::{SinkExt as _, StreamExt as _};
+use palisade_node::{Node, RequestCtx};
+use parking_lot::Mutex;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite;
+
+use crate::errors::{RpcError, DENIED, INTERNAL, INVALID_REQUEST, PARSE_ERROR, SEALED, UPSTREAM};
+use crate::rpc::{self, Replies, Route};
+use crate::server::{OVERLOADED, RATE_LIMITED};
+use crate::{AppState, ConnMeta};
+
+/// Close codes (RFC 6455 §7.4.1).
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_UPSTREAM: u16 = 1011;
+
+/// Messages queued for the client before readers of the upstream wait (backpressure).
+const OUT_QUEUE: usize = 256;
+
+/// Whether a request asks for a WebSocket upgrade.
+pub(crate) fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// An upgrade refused: the status and JSON-RPC error object an HTTP request would get.
+fn refuse(status: StatusCode, e: RpcError) -> Response<Body> {
+    let mut r = (
+        status,
+        Json(json!({"jsonrpc": "2.0", "id": null, "error": e.to_json()})),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    r
+}
+
+/// Checks an upgrade request and, if it passes, switches the connection to a WebSocket session.
+pub(crate) async fn upgrade(
+    app: AppState,
+    peer: SocketAddr,
+    meta: Arc<ConnMeta>,
+    mut parts: Parts,
+    chain_segment: Option<String>,
+) -> Response<Body> {
+    let node = app.node;
+    if !node.config.websocket.enabled {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            RpcError::new(
+                INVALID_REQUEST,
+                "WebSocket is disabled on this Palisade (`[websocket] enabled = false`): send JSON-RPC with HTTP POST",
+            ),
+        );
+    }
+    if let Some(refused) = crate::audit_api::blocked_source(&node, peer.ip()) {
+        return refused;
+    }
+    if crate::signed::signer_required(&node, &parts.headers).is_some() {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            RpcError::new(
+                DENIED,
+                "this credential must sign each request, which WebSocket messages cannot carry: send JSON-RPC with HTTP POST",
+            ),
+        );
+    }
+    let chain_id = match chain_segment.as_deref().map(str::parse::<u64>) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            return refuse(
+                StatusCode::NOT_FOUND,
+                RpcError::new(
+                    INVALID_REQUEST,
+                    format!(
+                        "`{}` is not a chain id",
+                        chain_segment
+                            .unwrap_or_default()
+                            .chars()
+                            .take(32)
+                            .collect::<String>()
+                    ),
+                ),
+            )
+        }
+    };
+    let principal = match rpc::authenticate(&node, Some(&meta), &parts.headers) {
+        Ok(p) => p,
+        // HTTP answers "sealed" with 200 and -32002; an upgrade refused needs an error status.
+        Err((StatusCode::OK, e)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e),
+        Err((status, e)) => return refuse(status, e),
+    };
+    let Some(chain) = node.chain(chain_id) else {
+        return refuse(StatusCode::NOT_FOUND, rpc::no_chain(chain_id));
+    };
+    let chain_id = chain.id;
+    let ws_url = chain.ws_url.clone();
+    let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    drop(principal);
+    // Only what re-authentication needs is kept for the session.
+    let mut auth = HeaderMap::new();
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
+        auth.insert(header::AUTHORIZATION, v.clone());
+    }
+    let max = node.config.limits.max_body_bytes;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| session(socket, node, meta, auth, peer, chain_id, ws_url))
+}
+
+/// What the session's writer sends to the client.
+enum Out {
+    Msg(Message),
+    Close(u16, String),
+}
+
+/// A close reason fits a control frame (at most 123 bytes).
+fn close_reason(s: &str) -> String {
+    let mut end = s.len().min(123);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+struct Session {
+    node: Arc<Node>,
+    meta: Arc<ConnMeta>,
+    /// The `Authorization` header of the upgrade, for authentication of every message.
+    auth: HeaderMap,
+    peer: SocketAddr,
+    chain_id: u64,
+    upstream: Upstream,
+    out: mpsc::Sender<Out>,
+    close: mpsc::Sender<(u16, String)>,
+    /// Messages being worked on for this connection.
+    pending: Arc<Semaphore>,
+    max_pending: usize,
+}
+
+async fn session(
+    socket: WebSocket,
+    node: Arc<Node>,
+    meta: Arc<ConnMeta>,
+    auth: HeaderMap,
+    peer: SocketAddr,
+    chain_id: u64,
+    ws_url: String,
+) {
+    let cfg = node.config.websocket.clone();
+    let max_body = node.config.limits.max_body_bytes;
+    let (mut sink, mut stream) = socket.split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Out>(OUT_QUEUE);
+    let (close_tx, mut close_rx) = mpsc::channel::<(u16, String)>(4);
+    // A client that does not read its socket cannot hold the session: a frame that cannot be
+    // written within two ping intervals ends it.
+    let write_timeout = Duration::from_secs(cfg.ping_interval_secs.saturating_mul(2));
+    let mut writer = tokio::spawn(async move {
+        while let Some(o) = out_rx.recv().await {
+            match o {
+                Out::Msg(m) => match tokio::time::timeout(write_timeout, sink.send(m)).await {
+                    Ok(Ok(())) => {}
+                    _ => return,
+                },
+                Out::Close(code, reason) => {
+                    let frame = CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    };
+                    let _ = tokio::time::timeout(write_timeout, async {
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        let _ = sink.close().await;
+                    })
+                    .await;
+                    return;
+                }
+            }
+        }
+    });
+    let mut writer_done = false;
+    let upstream = Upstream {
+        url: ws_url,
+        timeout: Duration::from_millis(node.config.limits.upstream_timeout_ms),
+        max_response: node.config.firewall.max_response_bytes,
+        max_subscriptions: cfg.max_subscriptions,
+        link: tokio::sync::Mutex::new(None),
+        shut: std::sync::atomic::AtomicBool::new(false),
+        subs: Mutex::new(Subs::default()),
+        notify: out_tx.clone(),
+        close: close_tx.clone(),
+    };
+    let s = Arc::new(Session {
+        node,
+        meta,
+        auth,
+        peer,
+        chain_id,
+        upstream,
+        out: out_tx.clone(),
+        close: close_tx,
+        pending: Arc::new(Semaphore::new(cfg.max_pending)),
+        max_pending: cfg.max_pending,
+    });
+    let ping_every = Duration::from_secs(cfg.ping_interval_secs);
+    let idle_after = Duration::from_secs(cfg.idle_timeout_secs);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    let mut stop = s.meta.stop.clone();
+    let shutting_down = *stop.borrow_and_update();
+    let mut last_seen = Instant::now();
+    let mut last_request = Instant::now();
+    let closing: Option<(u16, String)> = if shutting_down {
+        Some((
+            CLOSE_GOING_AWAY,
+            "Palisade is shutting down: reconnect".into(),
+        ))
+    } else {
+        loop {
+            tokio::select! {
+                frame = stream.next() => match frame {
+                    None => break None,
+                    Some(Err(e)) => {
+                        let too_big = e
+                            .into_inner()
+                            .downcast_ref::<tungstenite::Error>()
+                            .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)));
+                        if too_big {
+                            break Some((CLOSE_TOO_BIG, format!("message exceeds the limit of {max_body} bytes (limits.max_body_bytes)")));
+                        }
+                        break None;
+                    }
+                    Some(Ok(m)) => {
+                        last_seen = Instant::now();
+                        match m {
+                            Message::Text(text) => {
+                                last_request = Instant::now();
+                                s.clone().accept(text.as_str()).await;
+                            }
+                            Message::Binary(_) => {
+                                let e = RpcError::new(INVALID_REQUEST, "binary frames are not supported: send each JSON-RPC request or batch as a text frame");
+                                let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&Value::Null, &e)))).await;
+                            }
+                            Message::Close(_) => break None,
+                            Message::Ping(_) | Message::Pong(_) => {}
+                        }
+                    }
+                },
+                Some(c) = close_rx.recv() => break Some(c),
+                _ = &mut writer => {
+                    writer_done = true;
+                    break None;
+                }
+                _ = ping.tick() => {
+                    if last_seen.elapsed() > ping_every * 2 {
+                        break Some((CLOSE_GOING_AWAY, "no answer to pings: closing".into()));
+                    }
+                    let busy = s.pending.available_permits() < s.max_pending;
+                    if !busy && s.upstream.subscriptions() == 0 && last_request.elapsed() >= idle_after {
+                        break Some((CLOSE_NORMAL, format!("idle for {} s with no request or subscription", idle_after.as_secs())));
+                    }
+                    // Never waits: with the queue full, the writer's timeout decides.
+                    let _ = s.out.try_send(Out::Msg(Message::Ping(Bytes::new())));
+                }
+                _ = stop.changed() => break Some((CLOSE_GOING_AWAY, "Palisade is shutting down: reconnect".into())),
+            }
+        }
+    };
+    if let (Some((code, reason)), false) = (closing, writer_done) {
+        // Answers already being worked on go out before the close frame (bounded wait).
+        let all = u32::try_from(s.max_pending).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            s.pending.clone().acquire_many_owned(all),
+        )
+        .await;
+        tracing::debug!(peer = %s.peer, code, reason = %reason, "closing WebSocket");
+        let _ = out_tx.send(Out::Close(code, close_reason(&reason))).await;
+    }
+    s.upstream.shut().await;
+    drop(out_tx);
+    drop(s);
+    if !writer_done
+        && tokio::time::timeout(Duration::from_secs(5), &mut writer)
+            .await
+            .is_err()
+    {
+        writer.abort();
+    }
+}
+
+fn text_msg(v: &Value) -> Message {
+    Message::Text(v.to_string().into())
+}
+
+impl Session {
+    /// Takes one text message: a per-connection slot, then its answer in a task of its own
+    /// (answers go out as they are ready, matched by id as JSON-RPC over WebSocket allows).
+    async fn accept(self: Arc<Self>, text: &str) {
+        let Ok(permit) = self.pending.clone().try_acquire_owned() else {
+            let parsed: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let e = RpcError::new(
+                OVERLOADED,
+                format!(
+                    "too many requests in progress on this connection (limit {}, `websocket.max_pending`): wait for answers",
+                    self.max_pending
+                ),
+            );
+            let _ = self
+                .out
+                .send(Out::Msg(text_msg(&rpc::refusal_body(&parsed, &e))))
+                .await;
+            return;
+        };
+        let text = text.to_string();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let (reply, fatal) = self.answer(&text).await;
+            if let Some(r) = reply {
+                let _ = self.out.send(Out::Msg(Message::Text(r.into()))).await;
+            }
+            if let Some(reason) = fatal {
+                let _ = self.close.send((CLOSE_POLICY, reason)).await;
+            }
+        });
+    }
+
+    /// The answer to one message (if any), and a reason to close the connection (if any).
+    async fn answer(self: &Arc<Self>, text: &str) -> (Option<String>, Option<String>) {
+        let refused = |parsed: &Value, code: i64, msg: String| {
+            Some(rpc::refusal_body(parsed, &RpcError::new(code, msg)).to_string())
+        };
+        let parsed: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                return (
+                    refused(
+                        &Value::Null,
+                        PARSE_ERROR,
+                        format!("parse error: message is not valid JSON ({e})"),
+                    ),
+                    None,
+                )
+            }
+        };
+        let node = &self.node;
+        let guard = &self.meta.guard;
+        // As an HTTP request: one unit per source IP before authentication.
+        if let Err(l) = guard.limits.check_ip(self.peer.ip()) {
+            return (refused(&parsed, RATE_LIMITED, l.message()), None);
+        }
+        let principal = match rpc::authenticate(node, Some(&self.meta), &self.auth) {
+            Ok(p) => p,
+            Err((_, e)) if e.code == SEALED => {
+                return (Some(rpc::refusal_body(&parsed, &e).to_string()), None)
+            }
+            Err((_, e)) => {
+                let reason = format!("credential refused: {}", e.message);
+                return (
+                    Some(rpc::refusal_body(&parsed, &e).to_string()),
+                    Some(reason),
+                );
+            }
+        };
+        let ctx = RequestCtx {
+            principal,
+            source: Some(self.peer.ip().to_string()),
+        };
+        let cost = guard.limits.cost_of(&parsed);
+        if let Err(l) = guard
+            .limits
+            .check_rpc(&ctx.principal.credential_id, self.peer.ip(), cost)
+        {
+            return (refused(&parsed, RATE_LIMITED, l.message()), None);
+        }
+        let Some(permit) = guard.try_in_flight() else {
+            crate::metrics::global().shed("in_flight");
+            return (
+                refused(
+                    &parsed,
+                    OVERLOADED,
+                    "server is overloaded: retry shortly".into(),
+                ),
+                None,
+            );
+        };
+        // Only the ids are kept for a timeout answer.
+        let ids = ids_of(&parsed);
+        // As on HTTP, the work runs in its own task: on timeout the client is answered, but a
+        // signature is never left half-recorded.
+        let s = self.clone();
+        let work = tokio::spawn(async move {
+            let _permit = permit;
+            crate::metrics::global().in_flight(1);
+            let r = match s.node.chain(Some(s.chain_id)) {
+                Some(chain) => rpc::run(&s.node, &ctx, chain, parsed, Route::Ws(&s.upstream)).await,
+                None => Replies::Refused(rpc::no_chain(Some(s.chain_id))),
+            };
+            crate::metrics::global().in_flight(-1);
+            r
+        });
+        let replies = match tokio::time::timeout(guard.request_timeout(), work).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => return (refused(&ids, INTERNAL, "internal error".into()), None),
+            Err(_) => {
+                crate::metrics::global().shed("request_timeout");
+                return (
+                    refused(
+                        &ids,
+                        OVERLOADED,
+                        "request timed out: the server or the upstream node is too slow, retry later".into(),
+                    ),
+                    None,
+                );
+            }
+        };
+        let text = match replies {
+            Replies::Empty => return (None, None),
+            Replies::One(r) => serde_json::to_string(&r),
+            Replies::Batch(v) => serde_json::to_string(&v),
+            Replies::Refused(e) => Ok(rpc::refusal_body(&Value::Null, &e).to_string()),
+        };
+        match text {
+            Ok(t) => (Some(t), None),
+            Err(_) => (refused(&ids, INTERNAL, "internal error".into()), None),
+        }
+    }
+}
+
+/// A body with only the ids of `parsed` (enough for [`rpc::refusal_body`]).
+fn ids_of(parsed: &Value) -> Value {
+    let id = |v: &Value| json!({"id": v.get("id").cloned().unwrap_or(Value::Null)});
+    match parsed {
+        Value::Array(items) => Value::Array(items.iter().map(id).collect()),
+        other => id(other),
+    }
+}
+
+#[derive(Default)]
+struct Subs {
+    active: HashSet<String>,
+    /// `eth_subscribe` calls on their way (counted against the cap).
+    opening: usize,
+}
+
+/// The upstream WebSocket of one client connection, opened on the first forwarded request.
+pub(crate) struct Upstream {
+    /// May carry an API key: never logged nor put in an error.
+    url: String,
+    timeout: Duration,
+    max_response: usize,
+    max_subscriptions: usize,
+    link: tokio::sync::Mutex<Option<Arc<Link>>>,
+    /// The session is over: no new upstream socket is opened.
+    shut: std::sync::atomic::AtomicBool,
+    subs: Mutex<Subs>,
+    /// Subscription notifications go to the client here.
+    notify: mpsc::Sender<Out>,
+    /// Tells the session to close when the upstream socket is gone.
+    close: mpsc::Sender<(u16, String)>,
+}
+
+type Waiter = oneshot::Sender<Result<Box<RawValue>, RpcError>>;
+
+#[derive(Default)]
+struct Waiting {
+    by_id: HashMap<u64, Waiter>,
+    /// The socket is gone: no new request is sent on it.
+    dead: bool,
+}
+
+struct Link {
+    tx: mpsc::Sender<String>,
+    waiting: Arc<Mutex<Waiting>>,
+    next_id: AtomicU64,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn upstream_error(msg: impl Into<String>) -> RpcError {
+    RpcError::new(UPSTREAM, msg)
+}
+
+#[derive(Deserialize)]
+struct UpstreamMessage {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    result: Option<Box<RawValue>>,
+    #[serde(default)]
+    error: Option<UpstreamRpcError>,
+}
+
+#[derive(Deserialize)]
+struct UpstreamRpcError {
+    code: i64,
+    message: String,
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+impl Upstream {
+    /// Active subscriptions.
+    fn subscriptions(&self) -> usize {
+        let s = self.subs.lock();
+        s.active.len() + s.opening
+    }
+
+    /// Sends one request on the upstream socket and waits for its answer.
+    pub(crate) async fn call(
+        &self,
+        method: &str,
+        params: &Value,
+    ) -> Result<Box<RawValue>, RpcError> {
+        let link = self.link().await?;
+        let id = link.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut w = link.waiting.lock();
+            if w.dead {
+                return Err(gone());
+            }
+            w.by_id.insert(id, tx);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        if link.tx.send(body.to_string()).await.is_err() {
+            link.waiting.lock().by_id.remove(&id);
+            return Err(gone());
+        }
+        match tokio::time::timeout(self.timeout, rx).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) => Err(gone()),
+            Err(_) => {
+                link.waiting.lock().by_id.remove(&id);
+                Err(upstream_error(format!(
+                    "the upstream node did not answer within {} ms",
+                    self.timeout.as_millis()
+                )))
+            }
+        }
+    }
+
+    /// `eth_subscribe` (counted against the per-connection cap) and `eth_unsubscribe`.
+    pub(crate) async fn subscription(
+        &self,
+        method: &str,
+        params: &Value,
+    ) -> Result<Box<RawValue>, RpcError> {
+        if method != "eth_subscribe" {
+            let r = self.call(method, params).await;
+            if let (Ok(_), Some(id)) = (&r, params.get(0).and_then(Value::as_str)) {
+                self.subs.lock().active.remove(id);
+            }
+            return r;
+        }
+        {
+            let mut s = self.subs.lock();
+            if s.active.len() + s.opening >= self.max_subscriptions {
+                return Err(RpcError::new(
+                    DENIED,
+                    format!(
+                        "too many subscriptions on this connection (limit {}, `websocket.max_subscriptions`): eth_unsubscribe one first",
+                        self.max_subscriptions
+                    ),
+                ));
+            }
+            s.opening += 1;
+        }
+        let r = self.call(method, params).await;
+        let mut s = self.subs.lock();
+        s.opening = s.opening.saturating_sub(1);
+        if let Ok(raw) = &r {
+            if let Ok(id) = serde_json::from_str::<String>(raw.get()) {
+                s.active.insert(id);
+            }
+        }
+        r
+    }
+
+    /// The open upstream socket, connecting on first use.
+    async fn link(&self) -> Result<Arc<Link>, RpcError> {
+        let mut slot = self.link.lock().await;
+        if self.shut.load(Ordering::Acquire) {
+            return Err(gone());
+        }
+        if let Some(l) = slot.as_ref() {
+            if l.waiting.lock().dead {
+                return Err(gone());
+            }
+            return Ok(l.clone());
+        }
+        if self.url.starts_with("wss://") {
+            // tokio-tungstenite builds its TLS client on the process's default provider; make
+            // it the ring provider the listeners use (no effect if one is installed already).
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let config = tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(self.max_response))
+            .max_frame_size(Some(self.max_response));
+        let connect =
+            tokio_tungstenite::connect_async_with_config(self.url.as_str(), Some(config), true);
+        let (socket, _) = match tokio::time::timeout(self.timeout, connect).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                // The error text names no URL (the URL may carry an API key).
+                return Err(upstream_error(format!(
+                    "cannot open the WebSocket to this chain's upstream node ({}): set `ws_url` for the chain if the node serves WebSocket elsewhere",
+                    describe(&e)
+                )));
+            }
+            Err(_) => {
+                return Err(upstream_error(
+                    "the upstream node's WebSocket did not open in time",
+                ))
+            }
+        };
+        let (mut up_sink, mut up_stream) = socket.split();
+        let (tx, mut rx) = mpsc::channel::<String>(OUT_QUEUE);
+        let waiting = Arc::new(Mutex::new(Waiting::default()));
+        let writer = tokio::spawn(async move {
+            while let Some(text) = rx.recv().await {
+                if up_sink
+                    .send(tungstenite::Message::text(text))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            let _ = up_sink.close().await;
+        });
+        let reader = {
+            let waiting = waiting.clone();
+            let notify = self.notify.clone();
+            let close = self.close.clone();
+            let limit = self.max_response;
+            tokio::spawn(async move {
+                let why = loop {
+                    match up_stream.next().await {
+                        Some(Ok(tungstenite::Message::Text(t))) => {
+                            if !relay(t.as_str(), &waiting, &notify).await {
+                                return;
+                            }
+                        }
+                        Some(Ok(tungstenite::Message::Close(_))) | None => {
+                            break "closed the connection".to_string();
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(tungstenite::Error::Capacity(_))) => {
+                            break format!("sent an answer above the RPC firewall's limit of {limit} bytes (firewall.max_response_bytes)");
+                        }
+                        Some(Err(e)) => break format!("failed ({})", describe(&e)),
+                    }
+                };
+                let left = {
+                    let mut w = waiting.lock();
+                    w.dead = true;
+                    std::mem::take(&mut w.by_id)
+                };
+                for (_, tx) in left {
+                    let _ = tx.send(Err(upstream_error(format!(
+                        "the upstream node's WebSocket {why}: reconnect"
+                    ))));
+                }
+                let _ = close
+                    .send((
+                        CLOSE_UPSTREAM,
+                        format!("upstream node WebSocket {why}: reconnect"),
+                    ))
+                    .await;
+            })
+        };
+        let link = Arc::new(Link {
+            tx,
+            waiting,
+            next_id: AtomicU64::new(1),
+            tasks: vec![writer, reader],
+        });
+        *slot = Some(link.clone());
+        Ok(link)
+    }
+
+    /// Closes the upstream socket (the session is over).
+    async fn shut(&self) {
+        let mut slot = self.link.lock().await;
+        self.shut.store(true, Ordering::Release);
+        *slot = None;
+    }
+}
+
+/// Passes one upstream message on: a notification to the client unchanged, an answer to its
+/// waiting request. `false` once the client is gone.
+async fn relay(text: &str, waiting: &Mutex<Waiting>, notify: &mpsc::Sender<Out>) -> bool {
+    let Ok(m) = serde_json::from_str::<UpstreamMessage>(text) else {
+        tracing::debug!("upstream WebSocket sent a message that is not JSON-RPC; ignored");
+        return true;
+    };
+    if m.id.is_none() && m.method.as_deref() == Some("eth_subscription") {
+        return notify
+            .send(Out::Msg(Message::Text(text.to_string().into())))
+            .await
+            .is_ok();
+    }
+    let Some(id) = m.id.as_ref().and_then(Value::as_u64) else {
+        return true;
+    };
+    let Some(tx) = waiting.lock().by_id.remove(&id) else {
+        return true;
+    };
+    let outcome = match m.error {
+        Some(e) => Err(RpcError {
+            code: e.code,
+            message: e.message,
+            data: e.data,
+        }),
+        None => Ok(m.result.unwrap_or_default()),
+    };
+    let _ = tx.send(outcome);
+    true
+}
+
+fn gone() -> RpcError {
+    upstream_error("the upstream node's WebSocket is closed: reconnect")
+}
+
+/// A connection error without the URL.
+fn describe(e: &tungstenite::Error) -> String {
+    match e {
+        tungstenite::Error::Http(resp) => format!("it answered HTTP {}", resp.status()),
+        tungstenite::Error::Io(io) => io.to_string(),
+        tungstenite::Error::Url(_) => "invalid WebSocket URL".into(),
+        tungstenite::Error::Tls(t) => format!("TLS: {t}"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let r = close_reason(&"é".repeat(100));
+        assert!(r.len() <= 123);
+        assert!(r.chars().all(|c| c == 'é'));
+        assert_eq!(close_reason("short"), "short");
+    }
+
+    #[test]
+    fn timeout_answers_keep_every_id() {
+        let ids = ids_of(&json!([{"id": 1, "method": "x"}, {"method": "y"}]));
+        let body = rpc::refusal_body(&ids, &RpcError::new(OVERLOADED, "slow"));
+        assert_eq!(body[0]["id"], 1);
+        assert_eq!(body[1]["id"], Value::Null);
+        assert_eq!(body[0]["error"]["code"], OVERLOADED);
+    }
+
+    #[test]
+    fn upgrade_header_is_case_insensitive() {
+        let mut h = HeaderMap::new();
+        assert!(!is_upgrade(&h));
+        h.insert(header::UPGRADE, HeaderValue::from_static("WebSocket"));
+        assert!(is_upgrade(&h));
+        h.insert(header::UPGRADE, HeaderValue::from_static("h2c"));
+        assert!(!is_upgrade(&h));
+    }
+
+    #[tokio::test]
+    async fn notifications_pass_unchanged_and_answers_reach_their_request() {
+        let waiting = Mutex::new(Waiting::default());
+        let (tx, mut rx) = mpsc::channel(4);
+        let note = r#"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1","result":{"number":"0x2"}}}"#;
+        assert!(relay(note, &waiting, &tx).await);
+        let relayed = rx.recv().await;
+        assert!(
+            matches!(&relayed, Some(Out::Msg(Message::Text(t))) if t.as_str() == note),
+            "notification not relayed unchanged"
+        );
+        let (a, ra) = oneshot::channel();
+        let (b, rb) = oneshot::channel();
+        waiting.lock().by_id.insert(1, a);
+        waiting.lock().by_id.insert(2, b);
+        assert!(relay(r#"{"jsonrpc":"2.0","id":2,"error":{"code":3,"message":"execution reverted","data":"0x08"}}"#, &waiting, &tx).await);
+        assert!(relay(r#"{"jsonrpc":"2.0","id":1,"result":null}"#, &waiting, &tx).await);
+        assert_eq!(ra.await.unwrap().unwrap().get(), "null");
+        let e = rb.await.unwrap().unwrap_err();
+        assert_eq!((e.code, e.data), (3, Some(json!("0x08"))));
+        // Garbage and unknown ids are ignored.
+        assert!(relay("not json", &waiting, &tx).await);
+        assert!(relay(r#"{"id":99,"result":1}"#, &waiting, &tx).await);
+    }
+}
