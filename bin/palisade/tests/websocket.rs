@@ -588,3 +588,155 @@ async fn shutdown_closes_websockets_with_going_away_and_does_not_wait_for_them()
     }
     assert!(started.elapsed() < Duration::from_secs(8));
 }
+
+/// The close frame that ends `ws` (messages before it are skipped), within `within`.
+async fn close_frame(ws: &mut Ws, within: Duration) -> tungstenite::protocol::CloseFrame {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(f))))) => return f,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_source_blocked_mid_session_is_refused_on_its_next_message_and_closed() {
+    let s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let mut ws = connect(&s, s.token.as_deref()).await;
+    let v = call(&mut ws, "eth_chainId", json!([])).await;
+    assert_eq!(v["result"], "0x7a69", "{v}");
+    let (st, v) = s
+        .admin(
+            Method::POST,
+            "/v1/blocks",
+            Some(json!({"source": "127.0.0.1", "seconds": 60})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    send(
+        &mut ws,
+        &json!({"jsonrpc": "2.0", "id": 9, "method": "eth_chainId"}),
+    )
+    .await;
+    let v = next(&mut ws).await;
+    assert_eq!(v["id"], 9, "{v}");
+    assert_eq!(error_code(&v), -32001, "{v}");
+    assert!(error_message(&v).contains("blocked"), "{v}");
+    let f = close_frame(&mut ws, Duration::from_secs(10)).await;
+    assert_eq!(u16::from(f.code), 1008, "{f:?}");
+    assert!(f.reason.as_str().contains("blocked"), "{f:?}");
+}
+
+#[tokio::test]
+async fn a_subscription_only_connection_is_closed_when_its_credential_is_revoked() {
+    let anvil = Anvil::start();
+    let t = tempdir();
+    let s = palisade(
+        &anvil,
+        t.path(),
+        Some("[websocket]\nping_interval_secs = 1\n"),
+    )
+    .await;
+    let (st, c) = s
+        .admin(
+            Method::POST,
+            "/v1/credentials",
+            Some(json!({"name": "watcher", "keys": [], "methods": ["read"]})),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let mut ws = connect(&s, c["token"].as_str()).await;
+    let v = call(&mut ws, "eth_subscribe", json!(["newHeads"])).await;
+    assert!(v["result"].is_string(), "{v}");
+    anvil.mine().await;
+    let n = next(&mut ws).await;
+    assert_eq!(n["method"], "eth_subscription", "{n}");
+
+    let (st, v) = s
+        .admin(
+            Method::POST,
+            &format!("/v1/credentials/{}/revoke", c["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let revoked = Instant::now();
+    // Blocks keep coming; the connection sends nothing, yet it is closed at the next tick.
+    let closed = loop {
+        anvil.mine().await;
+        match tokio::time::timeout(Duration::from_millis(200), ws.next()).await {
+            Err(_) => {}
+            Ok(Some(Ok(Message::Close(f)))) => break f.expect("a close code"),
+            Ok(Some(Ok(_))) => {}
+            Ok(other) => panic!("expected a close frame, got {other:?}"),
+        }
+        assert!(
+            revoked.elapsed() < Duration::from_secs(4),
+            "still open {:?} after the revocation",
+            revoked.elapsed()
+        );
+    };
+    assert_eq!(u16::from(closed.code), 1008, "{closed:?}");
+    assert!(closed.reason.as_str().contains("credential"), "{closed:?}");
+    // Nothing is relayed after the close.
+    anvil.mine().await;
+    match tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
+        Ok(None) | Ok(Some(Err(_))) | Err(_) => {}
+        Ok(Some(Ok(m))) => panic!("relayed after the close: {m:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_when_palisade_is_sealed() {
+    let t = tempdir();
+    let cfg = t.path().join("palisade.toml");
+    std::fs::write(&cfg, "[websocket]\nping_interval_secs = 1\n").unwrap();
+    let s = Server::dev(&[
+        "--upstream",
+        "31337=http://127.0.0.1:9",
+        "--config",
+        cfg.to_str().unwrap(),
+    ])
+    .await;
+    let mut ws = connect(&s, s.token.as_deref()).await;
+    let (st, v) = s.admin(Method::POST, "/v1/sys/seal", None).await;
+    assert_eq!(st, 200, "{v}");
+    let f = close_frame(&mut ws, Duration::from_secs(4)).await;
+    assert_eq!(u16::from(f.code), 1013, "{f:?}");
+    assert!(f.reason.as_str().contains("sealed"), "{f:?}");
+}
+
+#[tokio::test]
+async fn every_data_frame_is_charged_to_the_source_ip_before_it_is_parsed() {
+    let t = tempdir();
+    let cfg = t.path().join("palisade.toml");
+    std::fs::write(&cfg, "[rate_limits]\nper_ip = { rate = 0.01, burst = 6 }\n").unwrap();
+    let s = Server::dev(&[
+        "--upstream",
+        "31337=http://127.0.0.1:9",
+        "--config",
+        cfg.to_str().unwrap(),
+    ])
+    .await;
+    let mut ws = connect(&s, s.token.as_deref()).await;
+    let mut limited = 0;
+    for i in 0..12 {
+        if i % 2 == 0 {
+            ws.send(Message::text("{not json")).await.unwrap();
+        } else {
+            ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+        }
+        let v = next(&mut ws).await;
+        match error_code(&v) {
+            -32029 => limited += 1,
+            -32700 | -32600 => assert_eq!(limited, 0, "{v}"),
+            _ => panic!("{v}"),
+        }
+    }
+    assert!(
+        limited >= 6,
+        "invalid frames were not charged: {limited} refused"
+    );
+}

@@ -59,16 +59,7 @@ pub async fn block_guard(State(app): State<AppState>, req: Request, next: Next) 
 
 /// The JSON-RPC refusal for a source blocked by incident response, if `ip` is blocked.
 pub(crate) fn blocked_source(node: &palisade_node::Node, ip: std::net::IpAddr) -> Option<Response> {
-    if !node.any_blocked() {
-        return None;
-    }
-    let ip = ip.to_string();
-    if !node.is_blocked(&ip) {
-        return None;
-    }
-    let msg = format!(
-        "requests from `{ip}` are blocked after a security incident; an administrator can lift the block"
-    );
+    let msg = blocked_message(node, ip)?;
     Some(
         (
             StatusCode::FORBIDDEN,
@@ -76,6 +67,20 @@ pub(crate) fn blocked_source(node: &palisade_node::Node, ip: std::net::IpAddr) -
         )
             .into_response(),
     )
+}
+
+/// Why requests from `ip` are refused, if the source is blocked.
+pub(crate) fn blocked_message(node: &palisade_node::Node, ip: std::net::IpAddr) -> Option<String> {
+    if !node.any_blocked() {
+        return None;
+    }
+    let ip = ip.to_string();
+    if !node.is_blocked(&ip) {
+        return None;
+    }
+    Some(format!(
+        "requests from `{ip}` are blocked after a security incident; an administrator can lift the block"
+    ))
 }
 
 fn admin(c: RequestCtx, what: &str) -> Result<RequestCtx, ApiError> {

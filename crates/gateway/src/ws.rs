@@ -48,6 +48,8 @@ const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_UPSTREAM: u16 = 1011;
+/// "Try Again Later": the Palisade is sealed (HTTP answers 503 for the same state).
+const CLOSE_SEALED: u16 = 1013;
 
 /// Messages queued for the client before readers of the upstream wait (backpressure).
 const OUT_QUEUE: usize = 256;
@@ -195,17 +197,43 @@ async fn session(
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Out>(OUT_QUEUE);
     let (close_tx, mut close_rx) = mpsc::channel::<(u16, String)>(4);
+    // A close for security reasons (blocked source, revoked credential, sealed) skips what is
+    // queued for the client: nothing more is relayed once the session is refused.
+    let (urgent_tx, mut urgent_rx) = oneshot::channel::<Urgent>();
+    let mut urgent_tx = Some(urgent_tx);
     // A client that does not read its socket cannot hold the session: a frame that cannot be
     // written within two ping intervals ends it.
     let write_timeout = Duration::from_secs(cfg.ping_interval_secs.saturating_mul(2));
     let mut writer = tokio::spawn(async move {
-        while let Some(o) = out_rx.recv().await {
-            match o {
-                Out::Msg(m) => match tokio::time::timeout(write_timeout, sink.send(m)).await {
-                    Ok(Ok(())) => {}
-                    _ => return,
+        loop {
+            let o = tokio::select! {
+                biased;
+                u = &mut urgent_rx => match u {
+                    Ok(u) => {
+                        let _ = tokio::time::timeout(write_timeout, async {
+                            if let Some(m) = u.last {
+                                let _ = sink.send(m).await;
+                            }
+                            let frame = CloseFrame { code: u.code, reason: close_reason(&u.reason).into() };
+                            let _ = sink.send(Message::Close(Some(frame))).await;
+                            let _ = sink.close().await;
+                        })
+                        .await;
+                        return;
+                    }
+                    Err(_) => return,
                 },
-                Out::Close(code, reason) => {
+                o = out_rx.recv() => o,
+            };
+            match o {
+                None => return,
+                Some(Out::Msg(m)) => {
+                    match tokio::time::timeout(write_timeout, sink.send(m)).await {
+                        Ok(Ok(())) => {}
+                        _ => return,
+                    }
+                }
+                Some(Out::Close(code, reason)) => {
                     let frame = CloseFrame {
                         code,
                         reason: reason.into(),
@@ -251,6 +279,7 @@ async fn session(
     let shutting_down = *stop.borrow_and_update();
     let mut last_seen = Instant::now();
     let mut last_request = Instant::now();
+    let mut urgent: Option<Urgent> = None;
     let closing: Option<(u16, String)> = if shutting_down {
         Some((
             CLOSE_GOING_AWAY,
@@ -273,17 +302,34 @@ async fn session(
                     }
                     Some(Ok(m)) => {
                         last_seen = Instant::now();
-                        match m {
-                            Message::Text(text) => {
-                                last_request = Instant::now();
-                                s.clone().accept(text.as_str()).await;
-                            }
-                            Message::Binary(_) => {
+                        let text = match &m {
+                            Message::Text(t) => Some(t.as_str()),
+                            Message::Binary(_) => None,
+                            Message::Close(_) => break None,
+                            Message::Ping(_) | Message::Pong(_) => continue,
+                        };
+                        last_request = Instant::now();
+                        // Every data frame costs its source IP one unit before anything else is
+                        // done with it (parsing included), as every HTTP request does.
+                        if let Err(l) = s.meta.guard.limits.check_ip(s.peer.ip()) {
+                            let ids = text.map_or(Value::Null, ids_of_text);
+                            let e = RpcError::new(RATE_LIMITED, l.message());
+                            let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&ids, &e)))).await;
+                            continue;
+                        }
+                        // The checks HTTP makes on every request and the upgrade made once.
+                        if let Some(refusal) = s.still_allowed() {
+                            let ids = text.map_or(Value::Null, ids_of_text);
+                            let last = text_msg(&rpc::refusal_body(&ids, &refusal.error));
+                            urgent = Some(Urgent { last: Some(last), code: refusal.code, reason: refusal.reason });
+                            break None;
+                        }
+                        match text {
+                            Some(text) => s.clone().accept(text).await,
+                            None => {
                                 let e = RpcError::new(INVALID_REQUEST, "binary frames are not supported: send each JSON-RPC request or batch as a text frame");
                                 let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&Value::Null, &e)))).await;
                             }
-                            Message::Close(_) => break None,
-                            Message::Ping(_) | Message::Pong(_) => {}
                         }
                     }
                 },
@@ -293,6 +339,12 @@ async fn session(
                     break None;
                 }
                 _ = ping.tick() => {
+                    // A connection that only holds subscriptions sends nothing: its source,
+                    // credential and the sealed state are checked again on every tick.
+                    if let Some(refusal) = s.still_allowed().or_else(|| s.still_authenticated()) {
+                        urgent = Some(Urgent { last: None, code: refusal.code, reason: refusal.reason });
+                        break None;
+                    }
                     if last_seen.elapsed() > ping_every * 2 {
                         break Some((CLOSE_GOING_AWAY, "no answer to pings: closing".into()));
                     }
@@ -307,7 +359,15 @@ async fn session(
             }
         }
     };
-    if let (Some((code, reason)), false) = (closing, writer_done) {
+    if let Some(u) = urgent {
+        // Nothing more is relayed: the upstream socket goes first, then the close frame
+        // overtakes whatever is queued.
+        s.upstream.shut().await;
+        tracing::debug!(peer = %s.peer, code = u.code, reason = %u.reason, "closing WebSocket");
+        if let Some(tx) = urgent_tx.take() {
+            let _ = tx.send(u);
+        }
+    } else if let (Some((code, reason)), false) = (closing, writer_done) {
         // Answers already being worked on go out before the close frame (bounded wait).
         let all = u32::try_from(s.max_pending).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(
@@ -334,7 +394,67 @@ fn text_msg(v: &Value) -> Message {
     Message::Text(v.to_string().into())
 }
 
+/// The ids of a text message, for a refusal (`null` if it is not JSON).
+fn ids_of_text(text: &str) -> Value {
+    serde_json::from_str::<Value>(text).map_or(Value::Null, |v| ids_of(&v))
+}
+
+/// A close that skips the queue: an optional last message, then the close frame.
+struct Urgent {
+    last: Option<Message>,
+    code: u16,
+    reason: String,
+}
+
+/// Why a session may not go on.
+struct Refusal {
+    error: RpcError,
+    code: u16,
+    reason: String,
+}
+
 impl Session {
+    /// The source is not blocked and the credential need not sign its requests (checked on
+    /// every message, as HTTP checks them on every request, and on every ping tick).
+    fn still_allowed(&self) -> Option<Refusal> {
+        if let Some(msg) = crate::audit_api::blocked_message(&self.node, self.peer.ip()) {
+            return Some(Refusal {
+                reason: "source blocked after a security incident".into(),
+                error: RpcError::new(DENIED, msg),
+                code: CLOSE_POLICY,
+            });
+        }
+        if crate::signed::signer_required(&self.node, &self.auth).is_some() {
+            return Some(Refusal {
+                error: RpcError::new(
+                    DENIED,
+                    "this credential must now sign each request, which WebSocket messages cannot carry: send JSON-RPC with HTTP POST",
+                ),
+                reason: "credential must sign each request: use HTTP POST".into(),
+                code: CLOSE_POLICY,
+            });
+        }
+        None
+    }
+
+    /// The credential still authenticates and the Palisade is not sealed (ping ticks; each
+    /// message is authenticated in [`Session::answer`]).
+    fn still_authenticated(&self) -> Option<Refusal> {
+        match rpc::authenticate(&self.node, Some(&self.meta), &self.auth) {
+            Ok(_) => None,
+            Err((_, e)) if e.code == SEALED => Some(Refusal {
+                reason: "Palisade is sealed: reconnect once it is unsealed".into(),
+                error: e,
+                code: CLOSE_SEALED,
+            }),
+            Err((_, e)) => Some(Refusal {
+                reason: format!("credential refused: {}", e.message),
+                error: e,
+                code: CLOSE_POLICY,
+            }),
+        }
+    }
+
     /// Takes one text message: a per-connection slot, then its answer in a task of its own
     /// (answers go out as they are ready, matched by id as JSON-RPC over WebSocket allows).
     async fn accept(self: Arc<Self>, text: &str) {
@@ -386,10 +506,7 @@ impl Session {
         };
         let node = &self.node;
         let guard = &self.meta.guard;
-        // As an HTTP request: one unit per source IP before authentication.
-        if let Err(l) = guard.limits.check_ip(self.peer.ip()) {
-            return (refused(&parsed, RATE_LIMITED, l.message()), None);
-        }
+        // The source IP was charged when the frame arrived (`session`).
         let principal = match rpc::authenticate(node, Some(&self.meta), &self.auth) {
             Ok(p) => p,
             Err((_, e)) if e.code == SEALED => {
@@ -515,6 +632,23 @@ struct Link {
     waiting: Arc<Mutex<Waiting>>,
     next_id: AtomicU64,
     tasks: Vec<JoinHandle<()>>,
+}
+
+impl Link {
+    /// Stops the socket's tasks and fails the requests waiting on it.
+    fn end(&self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        let left = {
+            let mut w = self.waiting.lock();
+            w.dead = true;
+            std::mem::take(&mut w.by_id)
+        };
+        for (_, tx) in left {
+            let _ = tx.send(Err(gone()));
+        }
+    }
 }
 
 impl Drop for Link {
@@ -734,7 +868,10 @@ impl Upstream {
     async fn shut(&self) {
         let mut slot = self.link.lock().await;
         self.shut.store(true, Ordering::Release);
-        *slot = None;
+        // Requests still holding the link must not keep its tasks (and the socket) alive.
+        if let Some(link) = slot.take() {
+            link.end();
+        }
     }
 }
 
