@@ -740,3 +740,62 @@ async fn every_data_frame_is_charged_to_the_source_ip_before_it_is_parsed() {
         "invalid frames were not charged: {limited} refused"
     );
 }
+
+async fn connect_from(s: &Server, origin: Option<&str>) -> Result<Ws, tungstenite::Error> {
+    let mut req = ws_url(s, "/").into_client_request().unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", s.token.as_deref().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+#[tokio::test]
+async fn a_browser_origin_needs_allowed_origins_to_open_a_websocket() {
+    // No allowed origins: clients outside a browser (no `Origin`) connect, browsers do not.
+    let s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let mut ws = connect_from(&s, None).await.unwrap();
+    let v = call(&mut ws, "eth_chainId", json!([])).await;
+    assert_eq!(v["result"], "0x7a69", "{v}");
+    let (st, v) = refused(connect_from(&s, Some("https://evil.example")).await);
+    assert_eq!(st, 403, "{v}");
+    assert_eq!(error_code(&v), -32001, "{v}");
+    assert!(error_message(&v).contains("allowed_origins"), "{v}");
+    // HTTP keeps its behaviour: an empty list checks no origin.
+    let r = s
+        .http
+        .post(&s.addr)
+        .bearer_auth(s.token.as_deref().unwrap())
+        .header("origin", "https://evil.example")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A listed origin connects; others are refused.
+    let t = tempdir();
+    let cfg = t.path().join("palisade.toml");
+    std::fs::write(&cfg, "allowed_origins = [\"https://app.example\"]\n").unwrap();
+    let s = Server::dev(&[
+        "--upstream",
+        "31337=http://127.0.0.1:9",
+        "--config",
+        cfg.to_str().unwrap(),
+    ])
+    .await;
+    let mut ws = connect_from(&s, Some("https://app.example")).await.unwrap();
+    let v = call(&mut ws, "eth_chainId", json!([])).await;
+    assert_eq!(v["result"], "0x7a69", "{v}");
+    connect_from(&s, None).await.unwrap();
+    let (st, v) = refused(connect_from(&s, Some("https://evil.example")).await);
+    assert_eq!(st, 403, "{v}");
+    assert!(error_message(&v).contains("allowed_origins"), "{v}");
+}

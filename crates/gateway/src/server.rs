@@ -538,18 +538,28 @@ impl Conn {
                 None,
             );
         }
-        if !self.origins.is_empty() {
+        // A WebSocket handshake is not subject to CORS and a browser sends its cookies and
+        // client certificate (mTLS) with a cross-site one: an upgrade that carries an `Origin`
+        // must name an allowed origin even when the list is empty (then no browser origin may
+        // open a WebSocket). Clients outside a browser send no `Origin`.
+        let upgrade = crate::ws::is_upgrade(req.headers());
+        if !self.origins.is_empty() || upgrade {
             if let Some(origin) = req.headers().get(header::ORIGIN) {
                 let ok = origin
                     .to_str()
                     .is_ok_and(|o| self.origins.iter().any(|a| a == o));
                 if !ok {
                     metrics::global().firewall_denied("origin");
+                    let msg = if self.origins.is_empty() {
+                        "WebSocket from a browser origin is refused: list the origin in `allowed_origins` of this Palisade to allow it"
+                    } else {
+                        "this origin is not in the allowed origins of this Palisade (`allowed_origins`)"
+                    };
                     return refusal(
                         StatusCode::FORBIDDEN,
                         admin_style,
                         crate::errors::DENIED,
-                        "this origin is not in the allowed origins of this Palisade (`allowed_origins`)",
+                        msg,
                         None,
                     );
                 }
