@@ -413,28 +413,33 @@ struct Refusal {
     reason: String,
 }
 
+/// Why a session may not go on: a blocked source, or a credential that must sign its requests
+/// (checked on every message, as HTTP checks them on every request, and on every ping tick).
+fn refusal_of(node: &Node, ip: std::net::IpAddr, auth: &HeaderMap) -> Option<Refusal> {
+    if let Some(msg) = crate::audit_api::blocked_message(node, ip) {
+        return Some(Refusal {
+            reason: "source blocked after a security incident".into(),
+            error: RpcError::new(DENIED, msg),
+            code: CLOSE_POLICY,
+        });
+    }
+    if crate::signed::signer_required(node, auth).is_some() {
+        return Some(Refusal {
+            error: RpcError::new(
+                DENIED,
+                "this credential must now sign each request, which WebSocket messages cannot carry: send JSON-RPC with HTTP POST",
+            ),
+            reason: "credential must sign each request: use HTTP POST".into(),
+            code: CLOSE_POLICY,
+        });
+    }
+    None
+}
+
 impl Session {
-    /// The source is not blocked and the credential need not sign its requests (checked on
-    /// every message, as HTTP checks them on every request, and on every ping tick).
+    /// See [`refusal_of`].
     fn still_allowed(&self) -> Option<Refusal> {
-        if let Some(msg) = crate::audit_api::blocked_message(&self.node, self.peer.ip()) {
-            return Some(Refusal {
-                reason: "source blocked after a security incident".into(),
-                error: RpcError::new(DENIED, msg),
-                code: CLOSE_POLICY,
-            });
-        }
-        if crate::signed::signer_required(&self.node, &self.auth).is_some() {
-            return Some(Refusal {
-                error: RpcError::new(
-                    DENIED,
-                    "this credential must now sign each request, which WebSocket messages cannot carry: send JSON-RPC with HTTP POST",
-                ),
-                reason: "credential must sign each request: use HTTP POST".into(),
-                code: CLOSE_POLICY,
-            });
-        }
-        None
+        refusal_of(&self.node, self.peer.ip(), &self.auth)
     }
 
     /// The credential still authenticates and the Palisade is not sealed (ping ticks; each
@@ -976,5 +981,63 @@ mod tests {
         // Garbage and unknown ids are ignored.
         assert!(relay("not json", &waiting, &tx).await);
         assert!(relay(r#"{"id":99,"result":1}"#, &waiting, &tx).await);
+    }
+
+    #[tokio::test]
+    async fn a_credential_that_must_sign_or_a_blocked_source_stops_the_session() {
+        use palisade_node::policy::{KeyScope, MethodGroup};
+        let dir = tempfile::tempdir().unwrap();
+        let config = palisade_node::Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let node = Node::open(config).await.unwrap();
+        let (_, root) = node
+            .bootstrap(palisade_barrier::InitRequest::Shamir {
+                shares: 1,
+                threshold: 1,
+            })
+            .await
+            .unwrap();
+        let bearer = |t: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
+            );
+            h
+        };
+        let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(refusal_of(&node, ip, &bearer(&root.token)).is_none());
+        // A credential whose requests must be signed (as it would be after a request key is
+        // added): its session is refused on the next message and closed with 1008.
+        let signer = node
+            .credentials()
+            .create(palisade_node::credentials::CreateCredential {
+                name: "signed".into(),
+                keys: KeyScope::All,
+                methods: [MethodGroup::Read].into_iter().collect(),
+                admin: false,
+                expires_at: None,
+                rpc_methods: None,
+                groups: Vec::new(),
+                owner: None,
+                approver_key: None,
+                request_key: Some("11".repeat(32)),
+            })
+            .unwrap();
+        let r = refusal_of(&node, ip, &bearer(&signer.token)).unwrap();
+        assert_eq!((r.code, r.error.code), (CLOSE_POLICY, DENIED));
+        assert!(r.reason.contains("sign"), "{}", r.reason);
+        // A blocked source.
+        let ctx = RequestCtx {
+            principal: node.authenticate(&root.token).unwrap(),
+            source: None,
+        };
+        node.block_source(&ctx, "127.0.0.1", 60).await.unwrap();
+        let r = refusal_of(&node, ip, &bearer(&root.token)).unwrap();
+        assert_eq!(r.code, CLOSE_POLICY);
+        assert!(r.error.message.contains("blocked"), "{}", r.error.message);
+        assert!(refusal_of(&node, "127.0.0.2".parse().unwrap(), &bearer(&root.token)).is_none());
     }
 }
