@@ -319,6 +319,31 @@ async fn every_message_gets_the_firewall_checks() {
     let v = call(&mut ws, "eth_subscribe", json!(["newHeads"])).await;
     assert_eq!(error_code(&v), -32001, "{v}");
     assert!(error_message(&v).contains("max_subscriptions"), "{v}");
+    // Audited as refused, not as allowed (written in the background).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, e) = s
+            .admin(Method::GET, "/v1/audit/entries?tail=200", None)
+            .await;
+        let subs: Vec<&Value> = e["entries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{e}"))
+            .iter()
+            .filter(|x| x["action"] == "eth_subscribe")
+            .collect();
+        let count = |d: &str| subs.iter().filter(|x| x["decision"] == d).count();
+        if count("deny") == 1 {
+            assert_eq!(count("allow"), 1, "{subs:?}");
+            assert!(
+                subs.iter()
+                    .any(|x| x.to_string().contains("max_subscriptions")),
+                "{subs:?}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "refusal not audited: {subs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     for (method, ns) in [
         ("admin_nodeInfo", "admin_"),

@@ -586,8 +586,12 @@ async fn forward(
         }
         Verdict::WebSocketOnly => match route {
             Route::Ws(up) => {
+                // The cap first: a refused subscription is audited as a deny, never an allow.
+                let slot = up.reserve(method).inspect_err(|e| {
+                    node.audit_refusal(Some(ctx), method, &e.message);
+                })?;
                 node.admit_forward(ctx, method)?;
-                Ok(Answer::Raw(up.subscription(method, params).await?))
+                Ok(Answer::Raw(up.subscription(method, params, slot).await?))
             }
             Route::Http => {
                 let msg = format!(

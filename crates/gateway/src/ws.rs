@@ -623,6 +623,18 @@ pub(crate) struct Upstream {
     close: mpsc::Sender<(u16, String)>,
 }
 
+/// A subscription on its way, counted against the cap until it is active or failed.
+pub(crate) struct SubSlot<'a> {
+    up: &'a Upstream,
+}
+
+impl Drop for SubSlot<'_> {
+    fn drop(&mut self) {
+        let mut s = self.up.subs.lock();
+        s.opening = s.opening.saturating_sub(1);
+    }
+}
+
 type Waiter = oneshot::Sender<Result<Box<RawValue>, RpcError>>;
 
 #[derive(Default)]
@@ -729,40 +741,49 @@ impl Upstream {
         }
     }
 
-    /// `eth_subscribe` (counted against the per-connection cap) and `eth_unsubscribe`.
+    /// A place under the per-connection subscription cap for an `eth_subscribe` (`None` for
+    /// other methods), taken before the request is admitted (and audited as allowed): a
+    /// subscription over the cap is refused, never recorded as allowed.
+    pub(crate) fn reserve(&self, method: &str) -> Result<Option<SubSlot<'_>>, RpcError> {
+        if method != "eth_subscribe" {
+            return Ok(None);
+        }
+        let mut s = self.subs.lock();
+        if s.active.len() + s.opening >= self.max_subscriptions {
+            return Err(RpcError::new(
+                DENIED,
+                format!(
+                    "too many subscriptions on this connection (limit {}, `websocket.max_subscriptions`): eth_unsubscribe one first",
+                    self.max_subscriptions
+                ),
+            ));
+        }
+        s.opening += 1;
+        Ok(Some(SubSlot { up: self }))
+    }
+
+    /// `eth_subscribe` (with its place under the cap, [`Upstream::reserve`]) and
+    /// `eth_unsubscribe`.
     pub(crate) async fn subscription(
         &self,
         method: &str,
         params: &Value,
+        slot: Option<SubSlot<'_>>,
     ) -> Result<Box<RawValue>, RpcError> {
-        if method != "eth_subscribe" {
+        let Some(slot) = slot else {
             let r = self.call(method, params).await;
             if let (Ok(_), Some(id)) = (&r, params.get(0).and_then(Value::as_str)) {
                 self.subs.lock().active.remove(id);
             }
             return r;
-        }
-        {
-            let mut s = self.subs.lock();
-            if s.active.len() + s.opening >= self.max_subscriptions {
-                return Err(RpcError::new(
-                    DENIED,
-                    format!(
-                        "too many subscriptions on this connection (limit {}, `websocket.max_subscriptions`): eth_unsubscribe one first",
-                        self.max_subscriptions
-                    ),
-                ));
-            }
-            s.opening += 1;
-        }
+        };
         let r = self.call(method, params).await;
-        let mut s = self.subs.lock();
-        s.opening = s.opening.saturating_sub(1);
         if let Ok(raw) = &r {
             if let Ok(id) = serde_json::from_str::<String>(raw.get()) {
-                s.active.insert(id);
+                self.subs.lock().active.insert(id);
             }
         }
+        drop(slot);
         r
     }
 
