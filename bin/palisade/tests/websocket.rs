@@ -824,3 +824,82 @@ async fn a_browser_origin_needs_allowed_origins_to_open_a_websocket() {
     assert_eq!(st, 403, "{v}");
     assert!(error_message(&v).contains("allowed_origins"), "{v}");
 }
+
+#[tokio::test]
+async fn an_upstream_that_stops_reading_fails_requests_in_time_and_releases_the_session() {
+    // An upstream that accepts the WebSocket handshake and then never reads.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let up = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        drop(up);
+    });
+    let t = tempdir();
+    let cfg = t.path().join("palisade.toml");
+    std::fs::write(
+        &cfg,
+        "[limits]\nmax_body_bytes = 1048576\nupstream_timeout_ms = 1000\n[rate_limits]\nper_credential = { rate = 1000, burst = 1000 }\nper_ip = { rate = 1000, burst = 1000 }\n",
+    )
+    .unwrap();
+    let upstream = format!("31337=http://127.0.0.1:{port}");
+    let s = Server::dev(&["--upstream", &upstream, "--config", cfg.to_str().unwrap()]).await;
+    let mut ws = connect(&s, s.token.as_deref()).await;
+    // Requests big enough to fill the socket buffers towards the upstream.
+    let pad = "x".repeat(200_000);
+    let started = Instant::now();
+    for id in 0..40 {
+        send(
+            &mut ws,
+            &json!({"jsonrpc": "2.0", "id": id, "method": "eth_blockNumber", "params": [pad]}),
+        )
+        .await;
+    }
+    // Every request is answered with an error, and the session is closed (1011) once the
+    // upstream socket cannot take a request within the upstream timeout.
+    let mut answered = 0;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(15), ws.next())
+            .await
+            .expect("neither answer nor close within 15 s")
+        {
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                assert!(v.get("error").is_some(), "{v}");
+                answered += 1;
+            }
+            Some(Ok(Message::Close(f))) => break f.expect("a close code"),
+            Some(Ok(_)) => {}
+            other => panic!("expected answers then a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(closed.code), 1011, "{closed:?}");
+    assert!(closed.reason.as_str().contains("upstream"), "{closed:?}");
+    assert!(answered > 0, "no request was answered");
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(ws);
+    // Nothing stays held: no request in flight, the connection is no longer counted.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let m = s.metrics().await;
+        let gauge = |name: &str| -> i64 {
+            m.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("no {name} in\n{m}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        // The metrics request itself is one open connection.
+        if gauge("palisade_in_flight_requests") <= 1 && gauge("palisade_open_connections") <= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slots still held:\n{m}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -713,7 +713,19 @@ impl Upstream {
         method: &str,
         params: &Value,
     ) -> Result<Box<RawValue>, RpcError> {
-        let link = self.link().await?;
+        // One deadline for opening the socket, handing the request to it and the answer: a hung
+        // upstream cannot hold the request (and its in-flight slot) longer.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let late = || {
+            upstream_error(format!(
+                "the upstream node did not answer within {} ms",
+                self.timeout.as_millis()
+            ))
+        };
+        let link = match tokio::time::timeout_at(deadline, self.link()).await {
+            Ok(l) => l?,
+            Err(_) => return Err(late()),
+        };
         let id = link.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         {
@@ -724,19 +736,23 @@ impl Upstream {
             w.by_id.insert(id, tx);
         }
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        if link.tx.send(body.to_string()).await.is_err() {
-            link.waiting.lock().by_id.remove(&id);
-            return Err(gone());
+        match tokio::time::timeout_at(deadline, link.tx.send(body.to_string())).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                link.waiting.lock().by_id.remove(&id);
+                return Err(gone());
+            }
+            Err(_) => {
+                link.waiting.lock().by_id.remove(&id);
+                return Err(late());
+            }
         }
-        match tokio::time::timeout(self.timeout, rx).await {
+        match tokio::time::timeout_at(deadline, rx).await {
             Ok(Ok(r)) => r,
             Ok(Err(_)) => Err(gone()),
             Err(_) => {
                 link.waiting.lock().by_id.remove(&id);
-                Err(upstream_error(format!(
-                    "the upstream node did not answer within {} ms",
-                    self.timeout.as_millis()
-                )))
+                Err(late())
             }
         }
     }
@@ -827,18 +843,38 @@ impl Upstream {
         let (mut up_sink, mut up_stream) = socket.split();
         let (tx, mut rx) = mpsc::channel::<String>(OUT_QUEUE);
         let waiting = Arc::new(Mutex::new(Waiting::default()));
-        let writer = tokio::spawn(async move {
-            while let Some(text) = rx.recv().await {
-                if up_sink
-                    .send(tungstenite::Message::text(text))
+        // An upstream that stops reading ends the socket: a write that does not finish within
+        // the upstream timeout fails every request waiting on it and closes the session (1011).
+        let writer = {
+            let waiting = waiting.clone();
+            let close = self.close.clone();
+            let write_timeout = self.timeout;
+            tokio::spawn(async move {
+                while let Some(text) = rx.recv().await {
+                    match tokio::time::timeout(
+                        write_timeout,
+                        up_sink.send(tungstenite::Message::text(text)),
+                    )
                     .await
-                    .is_err()
-                {
-                    break;
+                    {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            return lost(&waiting, &close, format!("failed ({})", describe(&e)))
+                                .await
+                        }
+                        Err(_) => {
+                            return lost(
+                                &waiting,
+                                &close,
+                                "did not take a request in time".to_string(),
+                            )
+                            .await
+                        }
+                    }
                 }
-            }
-            let _ = up_sink.close().await;
-        });
+                let _ = tokio::time::timeout(write_timeout, up_sink.close()).await;
+            })
+        };
         let reader = {
             let waiting = waiting.clone();
             let notify = self.notify.clone();
@@ -862,22 +898,7 @@ impl Upstream {
                         Some(Err(e)) => break format!("failed ({})", describe(&e)),
                     }
                 };
-                let left = {
-                    let mut w = waiting.lock();
-                    w.dead = true;
-                    std::mem::take(&mut w.by_id)
-                };
-                for (_, tx) in left {
-                    let _ = tx.send(Err(upstream_error(format!(
-                        "the upstream node's WebSocket {why}: reconnect"
-                    ))));
-                }
-                let _ = close
-                    .send((
-                        CLOSE_UPSTREAM,
-                        format!("upstream node WebSocket {why}: reconnect"),
-                    ))
-                    .await;
+                lost(&waiting, &close, why).await;
             })
         };
         let link = Arc::new(Link {
@@ -899,6 +920,26 @@ impl Upstream {
             link.end();
         }
     }
+}
+
+/// The upstream socket is gone (`why`): waiting requests fail, the session is told to close.
+async fn lost(waiting: &Mutex<Waiting>, close: &mpsc::Sender<(u16, String)>, why: String) {
+    let left = {
+        let mut w = waiting.lock();
+        w.dead = true;
+        std::mem::take(&mut w.by_id)
+    };
+    for (_, tx) in left {
+        let _ = tx.send(Err(upstream_error(format!(
+            "the upstream node's WebSocket {why}: reconnect"
+        ))));
+    }
+    let _ = close
+        .send((
+            CLOSE_UPSTREAM,
+            format!("upstream node WebSocket {why}: reconnect"),
+        ))
+        .await;
 }
 
 /// Passes one upstream message on: a notification to the client unchanged, an answer to its
