@@ -311,6 +311,12 @@ impl Default for WebSocketConfig {
 fn default_true() -> bool {
     true
 }
+/// Upper bounds of the `[websocket]` settings.
+const WS_MAX_PING_SECS: u64 = 3600;
+const WS_MAX_IDLE_SECS: u64 = 86_400;
+const WS_MAX_PENDING: u64 = 65_536;
+const WS_MAX_SUBSCRIPTIONS: u64 = 100_000;
+
 fn default_ws_idle() -> u64 {
     300
 }
@@ -471,6 +477,23 @@ impl Config {
         if w.max_pending == 0 || w.ping_interval_secs == 0 || w.idle_timeout_secs == 0 {
             return Err("invalid config: `[websocket]` max_pending, ping_interval_secs and idle_timeout_secs must be at least 1".into());
         }
+        // Upper bounds: timers and semaphores are built from these (a huge value would panic).
+        for (name, value, max) in [
+            ("ping_interval_secs", w.ping_interval_secs, WS_MAX_PING_SECS),
+            ("idle_timeout_secs", w.idle_timeout_secs, WS_MAX_IDLE_SECS),
+            ("max_pending", w.max_pending as u64, WS_MAX_PENDING),
+            (
+                "max_subscriptions",
+                w.max_subscriptions as u64,
+                WS_MAX_SUBSCRIPTIONS,
+            ),
+        ] {
+            if value > max {
+                return Err(format!(
+                    "invalid config: `[websocket]` {name} must be at most {max} (got {value})"
+                ));
+            }
+        }
         c.validate_network()?;
         Ok(c)
     }
@@ -600,5 +623,24 @@ mod tests {
         );
         assert!(bad.unwrap_err().contains("ws_url"));
         assert!(Config::from_toml("[websocket]\nmax_pending = 0\n").is_err());
+    }
+
+    #[test]
+    fn websocket_settings_have_upper_bounds() {
+        for (key, max) in [
+            ("ping_interval_secs", 3600u64),
+            ("idle_timeout_secs", 86_400),
+            ("max_pending", 65_536),
+            ("max_subscriptions", 100_000),
+        ] {
+            assert!(
+                Config::from_toml(&format!("[websocket]\n{key} = {max}\n")).is_ok(),
+                "{key} = {max}"
+            );
+            let e = Config::from_toml(&format!("[websocket]\n{key} = {}\n", max + 1)).unwrap_err();
+            assert!(e.contains(key) && e.contains("at most"), "{e}");
+        }
+        let huge = Config::from_toml("[websocket]\nping_interval_secs = 18446744073709551615\n");
+        assert!(huge.unwrap_err().contains("ping_interval_secs"));
     }
 }
