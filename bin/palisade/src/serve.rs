@@ -54,13 +54,48 @@ fn parse_upstream(s: &str) -> Result<ChainConfig> {
     }
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PALISADE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+/// Log targets never written, whatever `PALISADE_LOG` says: tungstenite logs the upstream
+/// WebSocket request at trace level, and a chain's `ws_url` may carry an API key.
+const SILENCED: [&str; 2] = ["tungstenite", "tokio_tungstenite"];
+
+fn silenced(target: &str) -> bool {
+    SILENCED.iter().any(|s| {
+        target
+            .strip_prefix(s)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
+}
+
+/// `PALISADE_LOG` (default `info`) with the silenced targets turned off, as directives and
+/// as a filter no directive (a more specific target, a span filter) can re-enable.
+fn log_layer<S, W>(user: Option<&str>, writer: W) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::filter::{filter_fn, EnvFilter, FilterExt as _};
+    use tracing_subscriber::Layer as _;
+    let mut filter = user
+        .and_then(|u| EnvFilter::try_new(u).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    for t in SILENCED {
+        if let Ok(d) = format!("{t}=off").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    let quiet = filter_fn(|m| !silenced(m.target()));
+    tracing_subscriber::fmt::layer()
+        .with_writer(writer)
         .with_target(false)
+        .with_filter(filter.and(quiet))
+}
+
+fn init_tracing() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let user = std::env::var("PALISADE_LOG").ok();
+    let _ = tracing_subscriber::registry()
+        .with(log_layer(user.as_deref(), std::io::stderr))
         .try_init();
 }
 
@@ -216,4 +251,55 @@ pub fn write_private(path: &std::path::Path, contents: &str) -> Result<()> {
     f.write_all(b"\n")?;
     f.sync_all()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn tungstenite_is_never_logged_whatever_the_filter() {
+        assert!(silenced("tungstenite"));
+        assert!(silenced("tungstenite::handshake::client"));
+        assert!(silenced("tokio_tungstenite::compat"));
+        assert!(!silenced("tungstenite_fork"));
+        assert!(!silenced("palisade_gateway::ws"));
+        for user in [
+            None,
+            Some("trace"),
+            Some("error,tungstenite=trace,tokio_tungstenite=trace"),
+            Some("info,tungstenite::handshake::client=trace"),
+            Some("info,[session]=trace"),
+        ] {
+            let buf = Buf::default();
+            let w = buf.clone();
+            let sub = tracing_subscriber::registry().with(log_layer(user, move || w.clone()));
+            tracing::subscriber::with_default(sub, || {
+                let span = tracing::info_span!("session");
+                let _g = span.enter();
+                tracing::trace!(target: "tungstenite::handshake::client", "wss://node.example/v3/SECRET-KEY");
+                tracing::error!(target: "tokio_tungstenite", "wss://node.example/v3/SECRET-KEY");
+                tracing::error!(target: "palisade_gateway::ws", "visible");
+            });
+            let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+            assert!(!out.contains("SECRET-KEY"), "{user:?}: {out}");
+            assert!(out.contains("visible"), "{user:?}: {out}");
+        }
+    }
 }
