@@ -686,10 +686,15 @@ struct UpstreamMessage {
     id: Option<Value>,
     #[serde(default)]
     method: Option<String>,
-    #[serde(default)]
+    /// `Some` whenever the field is there, `null` included (a valid result).
+    #[serde(default, deserialize_with = "present")]
     result: Option<Box<RawValue>>,
     #[serde(default)]
     error: Option<UpstreamRpcError>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -967,7 +972,12 @@ async fn relay(text: &str, waiting: &Mutex<Waiting>, notify: &mpsc::Sender<Out>)
             message: e.message,
             data: e.data,
         }),
-        None => Ok(m.result.unwrap_or_default()),
+        // As over HTTP: an answer must carry one of them.
+        None => m.result.ok_or_else(|| {
+            upstream_error(
+                "upstream node sent an invalid answer: answer has neither result nor error",
+            )
+        }),
     };
     let _ = tx.send(outcome);
     true
@@ -1040,6 +1050,17 @@ mod tests {
         assert_eq!(ra.await.unwrap().unwrap().get(), "null");
         let e = rb.await.unwrap().unwrap_err();
         assert_eq!((e.code, e.data), (3, Some(json!("0x08"))));
+        // An answer with neither result nor error is an error, as over HTTP.
+        let (c, rc) = oneshot::channel();
+        waiting.lock().by_id.insert(3, c);
+        assert!(relay(r#"{"jsonrpc":"2.0","id":3}"#, &waiting, &tx).await);
+        let e = rc.await.unwrap().unwrap_err();
+        assert_eq!(e.code, UPSTREAM);
+        assert!(
+            e.message.contains("neither result nor error"),
+            "{}",
+            e.message
+        );
         // Garbage and unknown ids are ignored.
         assert!(relay("not json", &waiting, &tx).await);
         assert!(relay(r#"{"id":99,"result":1}"#, &waiting, &tx).await);
