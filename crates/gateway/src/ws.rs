@@ -33,7 +33,7 @@ use parking_lot::Mutex;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite;
 
@@ -155,8 +155,61 @@ pub(crate) async fn upgrade(
 
 /// What the session's writer sends to the client.
 enum Out {
-    Msg(Message),
+    /// A message, with what it holds until it is written (its bytes of the outbox budget,
+    /// the message slot of the request it answers).
+    Msg(Message, Held),
     Close(u16, String),
+}
+
+/// Released once the message is written to the client (or dropped).
+#[derive(Default)]
+struct Held {
+    _bytes: Option<OwnedSemaphorePermit>,
+    _slot: Option<OwnedSemaphorePermit>,
+}
+
+/// The queue to the client's writer, bounded in messages ([`OUT_QUEUE`]) and in bytes: a
+/// client that does not read holds at most `budget` bytes of answers and notifications
+/// (readers of the upstream wait, then requests time out).
+#[derive(Clone)]
+struct Outbox {
+    tx: mpsc::Sender<Out>,
+    bytes: Arc<Semaphore>,
+    budget: usize,
+}
+
+impl Outbox {
+    fn new(tx: mpsc::Sender<Out>, budget: usize) -> Outbox {
+        let budget = budget.clamp(1, u32::MAX as usize);
+        Outbox {
+            tx,
+            bytes: Arc::new(Semaphore::new(budget)),
+            budget,
+        }
+    }
+
+    /// Queues `m` once its bytes fit the budget; `false` if the session is over.
+    async fn send(&self, m: Message, slot: Option<OwnedSemaphorePermit>) -> bool {
+        let len = match &m {
+            Message::Text(t) => t.len(),
+            Message::Binary(b) | Message::Ping(b) | Message::Pong(b) => b.len(),
+            Message::Close(_) => 0,
+        };
+        let n = u32::try_from(len.clamp(1, self.budget)).unwrap_or(u32::MAX);
+        let Ok(bytes) = self.bytes.clone().acquire_many_owned(n).await else {
+            return false;
+        };
+        let held = Held {
+            _bytes: Some(bytes),
+            _slot: slot,
+        };
+        self.tx.send(Out::Msg(m, held)).await.is_ok()
+    }
+
+    /// The session is over: senders waiting for room give up.
+    fn close(&self) {
+        self.bytes.close();
+    }
 }
 
 /// A close reason fits a control frame (at most 123 bytes).
@@ -176,7 +229,7 @@ struct Session {
     peer: SocketAddr,
     chain_id: u64,
     upstream: Upstream,
-    out: mpsc::Sender<Out>,
+    out: Outbox,
     close: mpsc::Sender<(u16, String)>,
     /// Messages being worked on for this connection.
     pending: Arc<Semaphore>,
@@ -227,7 +280,7 @@ async fn session(
             };
             match o {
                 None => return,
-                Some(Out::Msg(m)) => {
+                Some(Out::Msg(m, _held)) => {
                     match tokio::time::timeout(write_timeout, sink.send(m)).await {
                         Ok(Ok(())) => {}
                         _ => return,
@@ -249,6 +302,15 @@ async fn session(
         }
     });
     let mut writer_done = false;
+    // One message of the largest size allowed, plus 1 MiB of smaller ones.
+    let outbox = Outbox::new(
+        out_tx.clone(),
+        node.config
+            .firewall
+            .max_response_bytes
+            .max(max_body)
+            .saturating_add(1 << 20),
+    );
     let upstream = Upstream {
         url: ws_url,
         timeout: Duration::from_millis(node.config.limits.upstream_timeout_ms),
@@ -257,7 +319,7 @@ async fn session(
         link: tokio::sync::Mutex::new(None),
         shut: std::sync::atomic::AtomicBool::new(false),
         subs: Mutex::new(Subs::default()),
-        notify: out_tx.clone(),
+        notify: outbox.clone(),
         close: close_tx.clone(),
     };
     let s = Arc::new(Session {
@@ -267,7 +329,7 @@ async fn session(
         peer,
         chain_id,
         upstream,
-        out: out_tx.clone(),
+        out: outbox.clone(),
         close: close_tx,
         pending: Arc::new(Semaphore::new(cfg.max_pending)),
         max_pending: cfg.max_pending,
@@ -314,7 +376,7 @@ async fn session(
                         if let Err(l) = s.meta.guard.limits.check_ip(s.peer.ip()) {
                             let ids = text.map_or(Value::Null, ids_of_text);
                             let e = RpcError::new(RATE_LIMITED, l.message());
-                            let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&ids, &e)))).await;
+                            s.out.send(text_msg(&rpc::refusal_body(&ids, &e)), None).await;
                             continue;
                         }
                         // The checks HTTP makes on every request and the upgrade made once.
@@ -328,7 +390,7 @@ async fn session(
                             Some(text) => s.clone().accept(text).await,
                             None => {
                                 let e = RpcError::new(INVALID_REQUEST, "binary frames are not supported: send each JSON-RPC request or batch as a text frame");
-                                let _ = s.out.send(Out::Msg(text_msg(&rpc::refusal_body(&Value::Null, &e)))).await;
+                                s.out.send(text_msg(&rpc::refusal_body(&Value::Null, &e)), None).await;
                             }
                         }
                     }
@@ -353,7 +415,7 @@ async fn session(
                         break Some((CLOSE_NORMAL, format!("idle for {} s with no request or subscription", idle_after.as_secs())));
                     }
                     // Never waits: with the queue full, the writer's timeout decides.
-                    let _ = s.out.try_send(Out::Msg(Message::Ping(Bytes::new())));
+                    let _ = s.out.tx.try_send(Out::Msg(Message::Ping(Bytes::new()), Held::default()));
                 }
                 _ = stop.changed() => break Some((CLOSE_GOING_AWAY, "Palisade is shutting down: reconnect".into())),
             }
@@ -379,6 +441,9 @@ async fn session(
         let _ = out_tx.send(Out::Close(code, close_reason(&reason))).await;
     }
     s.upstream.shut().await;
+    s.out.close();
+    // Every sender goes, so the writer ends once the queue is written.
+    drop(outbox);
     drop(out_tx);
     drop(s);
     if !writer_done
@@ -472,18 +537,19 @@ impl Session {
                     self.max_pending
                 ),
             );
-            let _ = self
-                .out
-                .send(Out::Msg(text_msg(&rpc::refusal_body(&parsed, &e))))
+            self.out
+                .send(text_msg(&rpc::refusal_body(&parsed, &e)), None)
                 .await;
             return;
         };
         let text = text.to_string();
         tokio::spawn(async move {
-            let _permit = permit;
             let (reply, fatal) = self.answer(&text).await;
+            // The message slot is held until the answer is written, not merely queued.
             if let Some(r) = reply {
-                let _ = self.out.send(Out::Msg(Message::Text(r.into()))).await;
+                self.out.send(Message::Text(r.into()), Some(permit)).await;
+            } else {
+                drop(permit);
             }
             if let Some(reason) = fatal {
                 let _ = self.close.send((CLOSE_POLICY, reason)).await;
@@ -618,7 +684,7 @@ pub(crate) struct Upstream {
     shut: std::sync::atomic::AtomicBool,
     subs: Mutex<Subs>,
     /// Subscription notifications go to the client here.
-    notify: mpsc::Sender<Out>,
+    notify: Outbox,
     /// Tells the session to close when the upstream socket is gone.
     close: mpsc::Sender<(u16, String)>,
 }
@@ -949,16 +1015,15 @@ async fn lost(waiting: &Mutex<Waiting>, close: &mpsc::Sender<(u16, String)>, why
 
 /// Passes one upstream message on: a notification to the client unchanged, an answer to its
 /// waiting request. `false` once the client is gone.
-async fn relay(text: &str, waiting: &Mutex<Waiting>, notify: &mpsc::Sender<Out>) -> bool {
+async fn relay(text: &str, waiting: &Mutex<Waiting>, notify: &Outbox) -> bool {
     let Ok(m) = serde_json::from_str::<UpstreamMessage>(text) else {
         tracing::debug!("upstream WebSocket sent a message that is not JSON-RPC; ignored");
         return true;
     };
     if m.id.is_none() && m.method.as_deref() == Some("eth_subscription") {
         return notify
-            .send(Out::Msg(Message::Text(text.to_string().into())))
-            .await
-            .is_ok();
+            .send(Message::Text(text.to_string().into()), None)
+            .await;
     }
     let Some(id) = m.id.as_ref().and_then(Value::as_u64) else {
         return true;
@@ -1033,12 +1098,13 @@ mod tests {
     #[tokio::test]
     async fn notifications_pass_unchanged_and_answers_reach_their_request() {
         let waiting = Mutex::new(Waiting::default());
-        let (tx, mut rx) = mpsc::channel(4);
+        let (out, mut rx) = mpsc::channel(4);
+        let tx = Outbox::new(out, 1 << 20);
         let note = r#"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1","result":{"number":"0x2"}}}"#;
         assert!(relay(note, &waiting, &tx).await);
         let relayed = rx.recv().await;
         assert!(
-            matches!(&relayed, Some(Out::Msg(Message::Text(t))) if t.as_str() == note),
+            matches!(&relayed, Some(Out::Msg(Message::Text(t), _)) if t.as_str() == note),
             "notification not relayed unchanged"
         );
         let (a, ra) = oneshot::channel();
@@ -1122,5 +1188,44 @@ mod tests {
         assert_eq!(r.code, CLOSE_POLICY);
         assert!(r.error.message.contains("blocked"), "{}", r.error.message);
         assert!(refusal_of(&node, "127.0.0.2".parse().unwrap(), &bearer(&root.token)).is_none());
+    }
+
+    #[tokio::test]
+    async fn the_outbox_holds_a_bounded_number_of_bytes_until_they_are_written() {
+        let (tx, mut rx) = mpsc::channel(16);
+        let out = Outbox::new(tx, 10);
+        let slots = Arc::new(Semaphore::new(1));
+        let slot = slots.clone().try_acquire_owned().unwrap();
+        assert!(out.send(Message::text("12345678"), Some(slot)).await);
+        // The message slot stays taken while the answer is queued, not yet written.
+        assert_eq!(slots.available_permits(), 0);
+        // No room for 8 more bytes until the first message is written.
+        let second = tokio::time::timeout(
+            Duration::from_millis(100),
+            out.send(Message::text("abcdefgh"), None),
+        )
+        .await;
+        assert!(second.is_err(), "the budget was exceeded");
+        let first = rx.recv().await.unwrap();
+        drop(first);
+        assert_eq!(slots.available_permits(), 1);
+        assert!(out.send(Message::text("abcdefgh"), None).await);
+        // A message above the budget still goes out alone.
+        let big = tokio::spawn({
+            let out = out.clone();
+            async move { out.send(Message::text("x".repeat(100)), None).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!big.is_finished());
+        drop(rx.recv().await.unwrap());
+        assert!(big.await.unwrap());
+        // Once the session is over, waiting senders give up.
+        let blocked = tokio::spawn({
+            let out = out.clone();
+            async move { out.send(Message::text("y".repeat(10)), None).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        out.close();
+        assert!(!blocked.await.unwrap());
     }
 }
