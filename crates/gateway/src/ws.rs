@@ -4,9 +4,13 @@
 //! The upgrade is refused before it happens, with the same statuses and JSON-RPC errors as an
 //! HTTP request (blocked source, sealed, missing or bad API key; the origin allowlist and the
 //! per-IP limit are checked by `server` first), and the connection stays counted against the
-//! connection caps until it closes. Every text message is a JSON-RPC request or batch and
+//! connection caps until it closes. Every data frame costs its source IP one per-IP unit
+//! before it is parsed, and a blocked source or a credential that must sign its requests is
+//! refused and closed (1008); the same checks, the credential and the sealed state are
+//! repeated on every ping tick, so a connection that only holds subscriptions is closed too.
+//! Every text message is a JSON-RPC request or batch and
 //! takes the HTTP path's checks: the credential is authenticated again (a revoked key stops
-//! working at once), the per-IP and per-credential rate limits are charged with the same cost
+//! working at once), the per-credential rate limits are charged with the same cost
 //! weights, an in-flight slot is taken, and each item goes through [`rpc::run`] — validation,
 //! the credential's method allowlist, the local signer methods, the RPC firewall, audit,
 //! metrics. Forwarded methods and `eth_subscribe` / `eth_unsubscribe` go to the chain's node
