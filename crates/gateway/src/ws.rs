@@ -374,7 +374,9 @@ async fn session(
                             Message::Close(_) => break None,
                             Message::Ping(_) | Message::Pong(_) => continue,
                         };
-                        last_request = Instant::now();
+                        if text.is_some() {
+                            last_request = Instant::now();
+                        }
                         // Every data frame costs its source IP one unit before anything else is
                         // done with it (parsing included), as every HTTP request does.
                         if let Err(l) = s.meta.guard.limits.check_ip(s.peer.ip()) {
