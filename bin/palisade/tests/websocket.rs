@@ -95,8 +95,15 @@ impl Anvil {
 
 /// `palisade serve --dev` in front of `anvil`, with an optional config file.
 async fn palisade(anvil: &Anvil, dir: &Path, toml: Option<&str>) -> Server {
-    let up = anvil.upstream();
-    let mut args = vec!["--upstream".to_string(), up];
+    serve(&anvil.upstream(), dir, toml).await
+}
+
+/// An upstream no test request reaches (the discard port): for checks made before forwarding.
+const NO_UPSTREAM: &str = "31337=http://127.0.0.1:9";
+
+/// `palisade serve --dev` with `upstream` (`chain=url`) and an optional config file in `dir`.
+async fn serve(upstream: &str, dir: &Path, toml: Option<&str>) -> Server {
+    let mut args = vec!["--upstream".to_string(), upstream.to_string()];
     if let Some(t) = toml {
         let cfg = dir.join("palisade.toml");
         std::fs::write(&cfg, t).unwrap();
@@ -570,7 +577,7 @@ async fn a_lost_upstream_fails_outstanding_requests_and_closes_the_connection() 
 
 #[tokio::test]
 async fn a_sealed_palisade_refuses_the_upgrade_and_open_connections_get_sealed_errors() {
-    let s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let s = Server::dev(&["--upstream", NO_UPSTREAM]).await;
     let tok = s.token.clone().unwrap();
     let mut ws = connect(&s, Some(&tok)).await;
     let (st, v) = s.admin(Method::POST, "/v1/sys/seal", None).await;
@@ -584,7 +591,7 @@ async fn a_sealed_palisade_refuses_the_upgrade_and_open_connections_get_sealed_e
 
 #[tokio::test]
 async fn shutdown_closes_websockets_with_going_away_and_does_not_wait_for_them() {
-    let mut s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let mut s = Server::dev(&["--upstream", NO_UPSTREAM]).await;
     let mut ws = connect(&s, s.token.as_deref()).await;
     let v = call(&mut ws, "eth_chainId", json!([])).await;
     assert_eq!(v["result"], "0x7a69", "{v}");
@@ -628,7 +635,7 @@ async fn close_frame(ws: &mut Ws, within: Duration) -> tungstenite::protocol::Cl
 
 #[tokio::test]
 async fn a_source_blocked_mid_session_is_refused_on_its_next_message_and_closed() {
-    let s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let s = Server::dev(&["--upstream", NO_UPSTREAM]).await;
     let mut ws = connect(&s, s.token.as_deref()).await;
     let v = call(&mut ws, "eth_chainId", json!([])).await;
     assert_eq!(v["result"], "0x7a69", "{v}");
@@ -716,14 +723,11 @@ async fn a_subscription_only_connection_is_closed_when_its_credential_is_revoked
 #[tokio::test]
 async fn an_idle_connection_is_closed_when_palisade_is_sealed() {
     let t = tempdir();
-    let cfg = t.path().join("palisade.toml");
-    std::fs::write(&cfg, "[websocket]\nping_interval_secs = 1\n").unwrap();
-    let s = Server::dev(&[
-        "--upstream",
-        "31337=http://127.0.0.1:9",
-        "--config",
-        cfg.to_str().unwrap(),
-    ])
+    let s = serve(
+        NO_UPSTREAM,
+        t.path(),
+        Some("[websocket]\nping_interval_secs = 1\n"),
+    )
     .await;
     let mut ws = connect(&s, s.token.as_deref()).await;
     let (st, v) = s.admin(Method::POST, "/v1/sys/seal", None).await;
@@ -736,14 +740,11 @@ async fn an_idle_connection_is_closed_when_palisade_is_sealed() {
 #[tokio::test]
 async fn every_data_frame_is_charged_to_the_source_ip_before_it_is_parsed() {
     let t = tempdir();
-    let cfg = t.path().join("palisade.toml");
-    std::fs::write(&cfg, "[rate_limits]\nper_ip = { rate = 0.01, burst = 6 }\n").unwrap();
-    let s = Server::dev(&[
-        "--upstream",
-        "31337=http://127.0.0.1:9",
-        "--config",
-        cfg.to_str().unwrap(),
-    ])
+    let s = serve(
+        NO_UPSTREAM,
+        t.path(),
+        Some("[rate_limits]\nper_ip = { rate = 0.01, burst = 6 }\n"),
+    )
     .await;
     let mut ws = connect(&s, s.token.as_deref()).await;
     let mut limited = 0;
@@ -785,7 +786,7 @@ async fn connect_from(s: &Server, origin: Option<&str>) -> Result<Ws, tungstenit
 #[tokio::test]
 async fn a_browser_origin_needs_allowed_origins_to_open_a_websocket() {
     // No allowed origins: clients outside a browser (no `Origin`) connect, browsers do not.
-    let s = Server::dev(&["--upstream", "31337=http://127.0.0.1:9"]).await;
+    let s = Server::dev(&["--upstream", NO_UPSTREAM]).await;
     let mut ws = connect_from(&s, None).await.unwrap();
     let v = call(&mut ws, "eth_chainId", json!([])).await;
     assert_eq!(v["result"], "0x7a69", "{v}");
@@ -807,14 +808,11 @@ async fn a_browser_origin_needs_allowed_origins_to_open_a_websocket() {
 
     // A listed origin connects; others are refused.
     let t = tempdir();
-    let cfg = t.path().join("palisade.toml");
-    std::fs::write(&cfg, "allowed_origins = [\"https://app.example\"]\n").unwrap();
-    let s = Server::dev(&[
-        "--upstream",
-        "31337=http://127.0.0.1:9",
-        "--config",
-        cfg.to_str().unwrap(),
-    ])
+    let s = serve(
+        NO_UPSTREAM,
+        t.path(),
+        Some("allowed_origins = [\"https://app.example\"]\n"),
+    )
     .await;
     let mut ws = connect_from(&s, Some("https://app.example")).await.unwrap();
     let v = call(&mut ws, "eth_chainId", json!([])).await;
@@ -837,14 +835,13 @@ async fn an_upstream_that_stops_reading_fails_requests_in_time_and_releases_the_
         drop(up);
     });
     let t = tempdir();
-    let cfg = t.path().join("palisade.toml");
-    std::fs::write(
-        &cfg,
-        "[limits]\nmax_body_bytes = 1048576\nupstream_timeout_ms = 1000\n[rate_limits]\nper_credential = { rate = 1000, burst = 1000 }\nper_ip = { rate = 1000, burst = 1000 }\n",
+    let toml = "[limits]\nmax_body_bytes = 1048576\nupstream_timeout_ms = 1000\n[rate_limits]\nper_credential = { rate = 1000, burst = 1000 }\nper_ip = { rate = 1000, burst = 1000 }\n";
+    let s = serve(
+        &format!("31337=http://127.0.0.1:{port}"),
+        t.path(),
+        Some(toml),
     )
-    .unwrap();
-    let upstream = format!("31337=http://127.0.0.1:{port}");
-    let s = Server::dev(&["--upstream", &upstream, "--config", cfg.to_str().unwrap()]).await;
+    .await;
     let mut ws = connect(&s, s.token.as_deref()).await;
     // Requests big enough to fill the socket buffers towards the upstream.
     let pad = "x".repeat(200_000);

@@ -205,13 +205,11 @@ async fn a_torn_final_frame_is_cut_and_the_cut_is_recorded() {
     assert!(e.to_string().contains("offset"), "{e}");
 }
 
-#[tokio::test]
-async fn a_log_kept_in_the_store_by_earlier_versions_moves_into_the_journal() {
-    let (d, barrier) = setup();
-    // Written as earlier versions did: each entry at `audit/e/{seq}`, the frontier at
-    // `audit/head`.
+/// A log of `n` entries written as earlier versions did: each entry at `audit/e/{seq}`, the
+/// frontier at `audit/head` (returned).
+fn write_legacy_log(barrier: &Barrier, n: u64) -> merkle::Frontier {
     let mut f = merkle::Frontier::default();
-    for seq in 0..5u64 {
+    for seq in 0..n {
         let entry = AuditEntry {
             seq,
             time_ms: 1,
@@ -229,6 +227,13 @@ async fn a_log_kept_in_the_store_by_earlier_versions_moves_into_the_journal() {
             &serde_json::to_vec(&serde_json::json!({ "frontier": f })).unwrap(),
         )
         .unwrap();
+    f
+}
+
+#[tokio::test]
+async fn a_log_kept_in_the_store_by_earlier_versions_moves_into_the_journal() {
+    let (d, barrier) = setup();
+    let f = write_legacy_log(&barrier, 5);
     // A first move was interrupted by a crash after its first group reached the journal.
     {
         let journal = Journal::open(&d.path().join("audit.journal")).unwrap();
@@ -262,23 +267,7 @@ async fn a_journal_that_is_not_a_prefix_of_the_old_log_is_refused() {
         let log = start(&d, &barrier);
         log.append(rec(9)).await.unwrap();
     }
-    let entry = serde_json::to_vec(&AuditEntry {
-        seq: 0,
-        time_ms: 1,
-        record: rec(0),
-    })
-    .unwrap();
-    let mut f = merkle::Frontier::default();
-    f.push(merkle::leaf_hash(&entry));
-    barrier
-        .put(&format!("{LEGACY_ENTRY_PREFIX}{:020}", 0), &entry)
-        .unwrap();
-    barrier
-        .put(
-            LEGACY_HEAD_PATH,
-            &serde_json::to_vec(&serde_json::json!({ "frontier": f })).unwrap(),
-        )
-        .unwrap();
+    write_legacy_log(&barrier, 1);
     let log = start(&d, &barrier);
     let e = log.head().unwrap_err().to_string();
     assert!(e.contains("not a prefix"), "{e}");
