@@ -323,22 +323,24 @@ impl Rule {
                     return all;
                 }
             }
-            let v = event.field(field);
-            ops.iter().all(|op| op_holds(op, v.as_ref()))
+            condition_holds(event, field, ops)
         })
     }
-}
 
-impl Rule {
     /// [`Rule::matches`] through the general path only (the reference its text fast path is
     /// tested against).
     #[cfg(test)]
     pub(crate) fn matches_general(&self, event: &Event) -> bool {
-        self.when.iter().all(|(field, ops)| {
-            let v = event.field(field);
-            ops.iter().all(|op| op_holds(op, v.as_ref()))
-        })
+        self.when
+            .iter()
+            .all(|(field, ops)| condition_holds(event, field, ops))
     }
+}
+
+/// One condition on any field: the field as a JSON value, every operator on it.
+fn condition_holds(event: &Event, field: &str, ops: &[Op]) -> bool {
+    let v = event.field(field);
+    ops.iter().all(|op| op_holds(op, v.as_ref()))
 }
 
 /// [`op_holds`] for a text field, without copying it into a JSON value; `None` where the

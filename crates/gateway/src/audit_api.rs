@@ -47,7 +47,7 @@ pub fn routes() -> Router<AppState> {
 /// The admin API stays reachable so an administrator can lift the block.
 pub async fn block_guard(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path == "/" || path == "/rpc" || path.starts_with("/rpc/") {
+    if crate::server::rpc_route(path).is_some() {
         if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>() {
             if let Some(refused) = blocked_source(&app.node, peer.ip()) {
                 return refused;

@@ -767,7 +767,7 @@ impl Guard {
 
 /// The JSON-RPC endpoint a path names: `Some(None)` for `/` and `/rpc`, `Some(Some(chain))`
 /// for `/rpc/{chain}` (as the router matches it: one non-empty segment), else `None`.
-fn rpc_route(path: &str) -> Option<Option<&str>> {
+pub(crate) fn rpc_route(path: &str) -> Option<Option<&str>> {
     match path {
         "/" | "/rpc" => Some(None),
         _ => path
