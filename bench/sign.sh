@@ -7,6 +7,7 @@
 #   bench/sign.sh                       # builds target/release/palisade if needed
 #   PALISADE_RELEASE_BIN=path bench/sign.sh   # use this binary (no build)
 #   BENCH_ARGS="--concurrency 2,8,32 --duration 10 --rate 1000 --rate-duration 10" bench/sign.sh
+#   BENCH_ARGS="--concurrency 32 --repeat 5" bench/sign.sh   # median of 5 runs per level
 #   RAW_SIGN_BENCH_CMD="cargo bench -p palisade-vault --bench sign" bench/sign.sh
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
