@@ -408,17 +408,13 @@ fn writer(
         })();
         match result {
             Ok((first_seq, entries)) => {
-                // All waiters are answered in one tight pass before anything is published:
-                // interleaved with publishing, each answer woke a worker that drained its
-                // queue and parked again before the next one came (a futex wake per request).
-                for (i, job) in group.iter_mut().enumerate() {
-                    if let Some(reply) = job.reply.take() {
+                let publish = stream.receiver_count() > 0;
+                for (i, (job, entry)) in group.into_iter().zip(entries).enumerate() {
+                    if let Some(reply) = job.reply {
                         let _ = reply.send(Ok(first_seq + i as u64));
                     }
-                }
-                // Durable first, then published; with no reader nothing is kept.
-                if stream.receiver_count() > 0 {
-                    for (job, entry) in group.into_iter().zip(entries) {
+                    // Durable first, then published; with no reader nothing is kept.
+                    if publish {
                         let _ = stream.send(Arc::new(Committed {
                             entry,
                             source: job.record.source,
