@@ -290,7 +290,13 @@ impl Node {
                 "transaction field `from` is required: it names the key to sign with".into(),
             )
         })?;
-        self.resolve_signing_key(ctx, &from.to_checksum(None))
+        // Looked up by the lower-case form (the vault's index); the checksummed form, which
+        // costs a Keccak hash, only for the error a user reads.
+        self.resolve_signing_key(ctx, &format!("{from:#x}"))
+            .map_err(|e| match e {
+                NodeError::UnknownKey(_) => NodeError::UnknownKey(from.to_checksum(None)),
+                other => other,
+            })
     }
 
     /// `eth_signTransaction` / `account_signTransaction`: every field must be given (as geth

@@ -155,6 +155,10 @@ struct RequestEntities {
     action_group: EntityUid,
     resource: EntityUid,
     entities: Entities,
+    /// The decision for these entities under a slice that never reads `context`, with the
+    /// slice it was made under. Such a decision is a pure function of the slice and the
+    /// entities (Cedar has no clock or randomness), so it is made once, not per request.
+    decided: Mutex<Option<(Arc<Slice>, CedarDecision)>>,
 }
 
 /// Bound on cached entity sets; the cache starts over when full.
@@ -539,6 +543,7 @@ impl CedarEngine {
             action_group: group,
             resource: rid,
             entities,
+            decided: Mutex::new(None),
         });
         let mut cache = self.entities.lock();
         if cache.len() >= MAX_ENTITY_SETS {
@@ -569,6 +574,13 @@ impl CedarEngine {
                 resource: &e.resource,
                 resource_tags,
             })?;
+            if !policies.reads_context {
+                if let Some((slice, decision)) = &*e.decided.lock() {
+                    if Arc::ptr_eq(slice, &policies) {
+                        return Ok(decision.clone());
+                    }
+                }
+            }
             let context = if policies.reads_context {
                 Context::from_pairs(context())
                     .map_err(|e| PolicyError::Internal(format!("context: {e}")))?
@@ -610,7 +622,11 @@ impl CedarEngine {
                     principal.credential_id
                 ));
             }
-            Ok(CedarDecision { allowed, reasons })
+            let decision = CedarDecision { allowed, reasons };
+            if !policies.reads_context {
+                *e.decided.lock() = Some((policies.clone(), decision.clone()));
+            }
+            Ok(decision)
         };
         // INVARIANT: an engine error is a deny with its reason, never an allow.
         run().unwrap_or_else(|e| CedarDecision {

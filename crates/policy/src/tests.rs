@@ -667,3 +667,43 @@ forbid (principal, action == Palisade::Action::"send_transaction", resource) whe
     // And back: nothing sticks.
     assert!(allowed(&principal(), &plain));
 }
+
+/// A decision under policies that never read `context` is made once per entities and reused;
+/// the reused one carries the same reasons, a context-reading policy is still decided per
+/// request, and a policy change applies to the very next request.
+#[test]
+fn context_free_decisions_are_reused_and_policy_changes_apply_at_once() {
+    let (_d, b) = barrier();
+    let e = PolicyEngine::new(b).unwrap();
+    let set = |cedar: String| {
+        e.set(PolicyBundle {
+            cedar,
+            rules: String::new(),
+        })
+        .unwrap()
+    };
+    let no_send = format!(
+        "{}\n@id(\"no-send\")\nforbid(principal, action == Palisade::Action::\"send_transaction\", resource);",
+        cedar::DEFAULT_POLICIES
+    );
+    set(no_send);
+    let f = tx_facts(json!({"to": TO, "value": "0x1"}));
+    let first = decide(&e, &f).unwrap_err().to_string();
+    assert!(first.contains("no-send"), "{first}");
+    for _ in 0..3 {
+        assert_eq!(decide(&e, &f).unwrap_err().to_string(), first);
+    }
+    set(cedar::DEFAULT_POLICIES.into());
+    assert!(decide(&e, &f).is_ok(), "the lifted forbid still applies");
+    let big = format!(
+        "{}\n@id(\"big\")\nforbid(principal, action in Palisade::Action::\"sign\", resource) when {{ context.value_gwei > 5 }};",
+        cedar::DEFAULT_POLICIES
+    );
+    set(big);
+    let small = tx_facts(json!({"to": TO, "value": "0x1"}));
+    let large = tx_facts(json!({"to": TO, "value": "0x3b9aca000"})); // 16 gwei
+    for _ in 0..2 {
+        assert!(decide(&e, &small).is_ok());
+        assert!(decide(&e, &large).unwrap_err().to_string().contains("big"));
+    }
+}
