@@ -14,7 +14,7 @@ use cedar_policy::{
     EntityUid, Policy, PolicyId, PolicySet, PrincipalConstraint, Request, ResourceConstraint,
     RestrictedExpression, Schema, ValidationMode, Validator,
 };
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use crate::facts::Facts;
 use crate::{PolicyError, Principal};
@@ -120,6 +120,9 @@ pub struct CedarEngine {
     slices: Mutex<HashMap<SliceKey, Arc<Slice>>>,
     /// Off only in tests, which compare sliced decisions with whole-set ones.
     slicing: bool,
+    /// Decisions Cedar actually evaluated (tests check that context-free ones are reused).
+    #[cfg(test)]
+    pub(crate) evaluations: std::sync::atomic::AtomicUsize,
     /// The request's entities (principal, resource, action, action group) with their
     /// transitive closure, per exact description of each: building them was a third of a
     /// decision, and they change only when a credential or key does (which changes the key).
@@ -158,7 +161,7 @@ struct RequestEntities {
     /// The decision for these entities under a slice that never reads `context`, with the
     /// slice it was made under. Such a decision is a pure function of the slice and the
     /// entities (Cedar has no clock or randomness), so it is made once, not per request.
-    decided: Mutex<Option<(Arc<Slice>, CedarDecision)>>,
+    decided: RwLock<Option<(Arc<Slice>, CedarDecision)>>,
 }
 
 /// Bound on cached entity sets; the cache starts over when full.
@@ -396,6 +399,8 @@ impl CedarEngine {
             scope_names_resource,
             slices: Mutex::new(HashMap::new()),
             slicing: true,
+            #[cfg(test)]
+            evaluations: std::sync::atomic::AtomicUsize::new(0),
             entities: Mutex::new(HashMap::new()),
         })
     }
@@ -543,7 +548,7 @@ impl CedarEngine {
             action_group: group,
             resource: rid,
             entities,
-            decided: Mutex::new(None),
+            decided: RwLock::new(None),
         });
         let mut cache = self.entities.lock();
         if cache.len() >= MAX_ENTITY_SETS {
@@ -575,7 +580,7 @@ impl CedarEngine {
                 resource_tags,
             })?;
             if !policies.reads_context {
-                if let Some((slice, decision)) = &*e.decided.lock() {
+                if let Some((slice, decision)) = &*e.decided.read() {
                     if Arc::ptr_eq(slice, &policies) {
                         return Ok(decision.clone());
                     }
@@ -595,6 +600,9 @@ impl CedarEngine {
                 None,
             )
             .map_err(|e| PolicyError::Internal(format!("request: {e}")))?;
+            #[cfg(test)]
+            self.evaluations
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let response = self
                 .authorizer
                 .is_authorized(&request, &policies.set, &e.entities);
@@ -624,7 +632,7 @@ impl CedarEngine {
             }
             let decision = CedarDecision { allowed, reasons };
             if !policies.reads_context {
-                *e.decided.lock() = Some((policies.clone(), decision.clone()));
+                *e.decided.write() = Some((policies.clone(), decision.clone()));
             }
             Ok(decision)
         };

@@ -687,12 +687,24 @@ fn context_free_decisions_are_reused_and_policy_changes_apply_at_once() {
         cedar::DEFAULT_POLICIES
     );
     set(no_send);
+    let evaluated = |e: &PolicyEngine| {
+        e.current()
+            .cedar
+            .evaluations
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
     let f = tx_facts(json!({"to": TO, "value": "0x1"}));
     let first = decide(&e, &f).unwrap_err().to_string();
     assert!(first.contains("no-send"), "{first}");
+    let once = evaluated(&e);
     for _ in 0..3 {
         assert_eq!(decide(&e, &f).unwrap_err().to_string(), first);
     }
+    assert_eq!(
+        evaluated(&e),
+        once,
+        "the context-free decision was evaluated again"
+    );
     set(cedar::DEFAULT_POLICIES.into());
     assert!(decide(&e, &f).is_ok(), "the lifted forbid still applies");
     let big = format!(
@@ -702,8 +714,14 @@ fn context_free_decisions_are_reused_and_policy_changes_apply_at_once() {
     set(big);
     let small = tx_facts(json!({"to": TO, "value": "0x1"}));
     let large = tx_facts(json!({"to": TO, "value": "0x3b9aca000"})); // 16 gwei
+    let before = evaluated(&e);
     for _ in 0..2 {
         assert!(decide(&e, &small).is_ok());
         assert!(decide(&e, &large).unwrap_err().to_string().contains("big"));
     }
+    assert_eq!(
+        evaluated(&e),
+        before + 4,
+        "a context-reading slice is decided per request"
+    );
 }
