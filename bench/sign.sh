@@ -2,11 +2,11 @@
 # eth_signTransaction benchmark of Palisade: throughput and p50/p99 latency over keep-alive HTTP
 # at fixed concurrency (wrk), latency at a fixed offered rate (asyncio client), next to the raw
 # k256 signing rate (the server team's criterion bench, if present) and the ratio.
-# Loopback only; bounded in time (about 1 minute plus the release build and the raw bench).
+# Loopback only; bounded in time (about 2 minutes plus the release build and five raw benches).
 #
 #   bench/sign.sh                       # builds target/release/palisade if needed
 #   PALISADE_RELEASE_BIN=path bench/sign.sh   # use this binary (no build)
-#   BENCH_ARGS="--concurrency 2,8,32 --duration 10 --rate 1000 --rate-duration 10" bench/sign.sh
+#   BENCH_ARGS="--concurrency 2,8,32,64 --duration 10 --rate 1000 --rate-duration 10" bench/sign.sh
 #   BENCH_ARGS="--concurrency 32 --repeat 5" bench/sign.sh   # median of 5 runs per level
 #   RAW_SIGN_BENCH_CMD="cargo bench -p palisade-vault --bench sign" bench/sign.sh
 set -euo pipefail
