@@ -343,7 +343,7 @@ def main() -> int:
         per_core = best["rps"] / best["server_cores"] if best["server_cores"] > 0 else float("nan")
         around = best["raw_around"]
         strict, lenient = per_core / max(around), per_core / min(around)
-        shown = f"{strict:.2f}" + (f"–{lenient:.2f}" if len(around) > 1 else "")
+        shown = f"{strict:.3f}" + (f"–{lenient:.3f}" if len(around) > 1 else "")
         verdict = ("OK" if strict >= 0.5
                    else "MET ONLY AGAINST THE SLOWER RAW FIGURE" if lenient >= 0.5 else "MISSED")
         print(f"ratio end-to-end / raw: {best['rps'] / raw_rate:.2f} (absolute, best level c={best['conns']}), "
