@@ -283,8 +283,11 @@ def main() -> int:
             median["all_cpu_us"] = [x["cpu_us"] for x in runs]
             median["errors"] = sum(x["errors"] for x in runs)
             raw_points.append(measure_raw())
-            # Compared with the faster of the raw figures around it (the stricter comparison).
-            median["raw_around"] = [r for r, _ in raw_points[-2:] if r]
+            # Compared with the faster of the raw figures around it (the stricter comparison);
+            # 'drifted' if they differ by more than 10 % (the machine's speed moved meanwhile).
+            around = [r for r, _ in raw_points[-2:] if r]
+            median["raw_around"] = around
+            median["drifted"] = len(around) > 1 and max(around) / min(around) > 1.10
             closed.append(median)
         lua.unlink(missing_ok=True)
 
@@ -306,8 +309,7 @@ def main() -> int:
         around = r["raw_around"]
         ratio = "n/a"
         if around:
-            # '*': the raw rate moved by more than 10 % across this level's runs
-            ratio = f"{per_core / max(around):.2f}" + ("*" if max(around) / min(around) > 1.10 else "")
+            ratio = f"{per_core / max(around):.2f}" + ("*" if r["drifted"] else "")
         print(f"{'closed c=' + str(r['conns']):<22}{r['rps']:>10.0f}{r['p50_us'] / 1000:>9.2f}"
               f"{r['p99_us'] / 1000:>9.2f}{r['server_cores']:>11.2f}{per_core:>14.0f}{ratio:>13}"
               f"{1e6 / per_core if per_core else float('nan'):>13.0f}{r['errors']:>8}")
@@ -337,8 +339,7 @@ def main() -> int:
               f"the whole run: {100 * (max(raws) / min(raws) - 1):.0f} %)"
               + (" — the machine's speed DRIFTED by more than 10 % across a level (marked *): "
                  "its ratio is unreliable, run again"
-                 if any(len(r["raw_around"]) > 1 and max(r["raw_around"]) / min(r["raw_around"]) > 1.10
-                        for r in closed) else ""))
+                 if any(r["drifted"] for r in closed) else ""))
     if best and best["raw_around"]:
         per_core = best["rps"] / best["server_cores"] if best["server_cores"] > 0 else float("nan")
         around = best["raw_around"]
